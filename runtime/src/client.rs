@@ -1,0 +1,540 @@
+//! The call pipeline every generated client shares: validate → encode → sign → send → decode, with retries,
+//! time limits and one tracing span per call.
+//!
+//! Per-operation generic code is a thin shell ([`ServiceClient::send`]) around one non-generic core
+//! ([`ServiceClient::execute`]), so a client with hundreds of operations stays quick to compile.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+use tracing::Instrument as _;
+
+use crate::config::Config;
+use crate::credentials::Credentials;
+use crate::decode::{Decode, decode_response};
+use crate::encode::{EncodeError, Params};
+use crate::endpoint::{self, Endpoint, EndpointError, ServiceEndpoints};
+use crate::error::{Error, ServiceError};
+use crate::retry::{Failure, should_retry};
+use crate::sign::{self, SignableRequest, SignatureVersion, v1, v3};
+use crate::transport::{HttpRequest, HttpResponse, SendError};
+use crate::validate::{Validate, Validator};
+
+/// A product version's identity, as generated clients declare it.
+#[derive(Debug)]
+pub struct Service {
+    /// The product code, e.g. `aiccs`.
+    pub product: &'static str,
+    /// The API version, e.g. `2019-10-15`.
+    pub version: &'static str,
+    /// Where its endpoints are.
+    pub endpoints: ServiceEndpoints,
+}
+
+/// HTTP method of an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PUT`.
+    Put,
+    /// `DELETE`.
+    Delete,
+}
+
+impl Method {
+    /// The method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    fn to_http(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// What the pipeline needs to know about an operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationMeta {
+    /// The action name, e.g. `ImportTaskNumberDatas`.
+    pub action: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// True when sending it twice has the same effect as once: such calls are retried after timeouts,
+    /// dropped connections and server errors. Others are not, and end in [`Error::OutcomeUnknown`].
+    pub idempotent: bool,
+}
+
+/// A request of one operation. Generated for every operation's request type.
+pub trait Operation: Validate + Send + Sync {
+    /// The decoded response.
+    type Output: Decode + Send;
+    /// Action, method, idempotency.
+    const META: OperationMeta;
+    /// Adds the request's parameters.
+    fn encode(&self, params: &mut Params) -> Result<(), EncodeError>;
+}
+
+/// A successful answer before decoding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The `RequestId` field.
+    pub request_id: Option<String>,
+    /// The JSON body.
+    pub body: Value,
+}
+
+/// The runtime half of a generated client: configuration, the product's identity and its endpoint.
+#[derive(Clone)]
+pub struct ServiceClient {
+    config: Config,
+    service: &'static Service,
+    endpoint: Result<Endpoint, EndpointError>,
+}
+
+impl fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("product", &self.service.product)
+            .field("version", &self.service.version)
+            .field("endpoint", &self.endpoint.as_ref().map(ToString::to_string))
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// The request body, prepared once and sent by every attempt.
+struct Body {
+    bytes: Vec<u8>,
+    content_type: Option<&'static str>,
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Done(RawResponse),
+    Failed(AttemptError),
+}
+
+enum AttemptError {
+    Connect(String),
+    NoAnswer {
+        reason: String,
+        timed_out: bool,
+    },
+    Service(ServiceError),
+    Undecodable {
+        request_id: Option<String>,
+        reason: String,
+    },
+}
+
+impl ServiceClient {
+    /// A client for `service` using `config`. The endpoint is resolved now; a failure is reported by the
+    /// first call.
+    pub fn new(config: &Config, service: &'static Service) -> Self {
+        let explicit = config.endpoint().map(ToString::to_string);
+        let endpoint = endpoint::resolve(
+            explicit.as_deref(),
+            config.region(),
+            &service.endpoints,
+            config.network(),
+            config.suffix(),
+        );
+        Self {
+            config: config.clone(),
+            service,
+            endpoint,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The product this client calls.
+    pub fn service(&self) -> &'static Service {
+        self.service
+    }
+
+    /// Where calls go.
+    pub fn endpoint(&self) -> Result<&Endpoint, EndpointError> {
+        self.endpoint.as_ref().map_err(Clone::clone)
+    }
+
+    /// Validates, encodes, sends and decodes one request.
+    pub async fn send<O: Operation>(&self, request: &O) -> Result<O::Output, Error> {
+        let action = O::META.action;
+        Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
+        let mut params = Params::new();
+        request
+            .encode(&mut params)
+            .map_err(|source| Error::Encode { action, source })?;
+        let raw = self.execute(&O::META, &params).await?;
+        let request_id = raw.request_id;
+        decode_response(raw.body).map_err(|source| Error::Decode {
+            action,
+            request_id,
+            source,
+        })
+    }
+
+    /// Sends already-encoded parameters for any action of this product, with signing, retries and time
+    /// limits; returns the JSON answer. For operations newer than your spec.
+    pub async fn execute(
+        &self,
+        meta: &OperationMeta,
+        params: &Params,
+    ) -> Result<RawResponse, Error> {
+        let endpoint = self
+            .endpoint
+            .as_ref()
+            .map_err(|e| Error::Endpoint(e.clone()))?;
+        let span = tracing::info_span!(
+            "acsgen.call",
+            product = self.service.product,
+            action = meta.action,
+            version = self.service.version,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.run(meta, params, endpoint).instrument(span).await
+    }
+
+    async fn run(
+        &self,
+        meta: &OperationMeta,
+        params: &Params,
+        endpoint: &Endpoint,
+    ) -> Result<RawResponse, Error> {
+        let action = meta.action;
+        let body = prepare_body(params);
+        let timeouts = self.config.timeouts();
+        let policy = self.config.retry_policy();
+        let started = Instant::now();
+        let deadline = timeouts.call.map(|limit| started + limit);
+        let mut last_delay = Duration::ZERO;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let credentials = self.config.credentials().provide_credentials().await?;
+            let request = self.sign(
+                meta,
+                params,
+                &body,
+                endpoint,
+                &credentials,
+                attempt,
+                last_delay,
+            );
+            let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let limit = remaining.map_or(timeouts.attempt, |r| r.min(timeouts.attempt));
+            let attempt_started = Instant::now();
+            let outcome = match self.config.transport().send(request, limit).await {
+                Ok(response) => interpret(action, response),
+                Err(SendError::Connect(reason)) => Attempt::Failed(AttemptError::Connect(reason)),
+                Err(SendError::NoAnswer(reason)) => Attempt::Failed(AttemptError::NoAnswer {
+                    reason,
+                    timed_out: false,
+                }),
+                Err(SendError::TimedOut) => Attempt::Failed(AttemptError::NoAnswer {
+                    reason: format!("no answer within {:.1?}", limit),
+                    timed_out: true,
+                }),
+            };
+            let latency_ms = attempt_started.elapsed().as_millis() as u64;
+            let span = tracing::Span::current();
+            span.record("attempts", attempt);
+            let failure = match outcome {
+                Attempt::Done(response) => {
+                    span.record("status", response.status);
+                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    if let Some(id) = &response.request_id {
+                        span.record("request_id", id.as_str());
+                    }
+                    tracing::debug!(
+                        attempt,
+                        status = response.status,
+                        request_id = response.request_id.as_deref(),
+                        latency_ms,
+                        "call succeeded"
+                    );
+                    return Ok(response);
+                }
+                Attempt::Failed(failure) => failure,
+            };
+            let kind = match &failure {
+                AttemptError::Connect(_) => Failure::Connect,
+                AttemptError::NoAnswer { .. } | AttemptError::Undecodable { .. } => {
+                    Failure::NoAnswer
+                }
+                AttemptError::Service(e) => Failure::Service(e),
+            };
+            log_failure(attempt, latency_ms, &failure);
+            let retry = should_retry(&kind, meta.idempotent) && attempt < policy.max_attempts();
+            let delay = match &failure {
+                AttemptError::Service(e) => e
+                    .retry_after()
+                    .unwrap_or_else(|| policy.backoff(attempt, fastrand::f64())),
+                _ => policy.backoff(attempt, fastrand::f64()),
+            };
+            let fits = deadline.is_none_or(|d| Instant::now() + delay < d);
+            if retry && fits {
+                tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                tokio::time::sleep(delay).await;
+                last_delay = delay;
+                continue;
+            }
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            return Err(self.final_error(
+                meta,
+                failure,
+                started.elapsed(),
+                deadline.is_some_and(|d| Instant::now() >= d),
+            ));
+        }
+    }
+
+    fn final_error(
+        &self,
+        meta: &OperationMeta,
+        failure: AttemptError,
+        elapsed: Duration,
+        past_deadline: bool,
+    ) -> Error {
+        let action = meta.action;
+        match failure {
+            AttemptError::Connect(reason) => Error::Connect {
+                action,
+                endpoint: self
+                    .endpoint
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                reason,
+            },
+            AttemptError::Service(e) => {
+                tracing::Span::current().record("status", e.status());
+                if let Some(id) = e.request_id() {
+                    tracing::Span::current().record("request_id", id);
+                }
+                Error::Service(Box::new(e))
+            }
+            AttemptError::NoAnswer { reason, .. } if !meta.idempotent => {
+                Error::OutcomeUnknown { action, reason }
+            }
+            AttemptError::NoAnswer {
+                timed_out: true, ..
+            } => Error::Timeout {
+                action,
+                limit: if past_deadline { "call" } else { "attempt" },
+                elapsed,
+            },
+            AttemptError::NoAnswer { reason, .. } => Error::Transport { action, reason },
+            AttemptError::Undecodable { reason, .. } if !meta.idempotent => {
+                Error::OutcomeUnknown { action, reason }
+            }
+            AttemptError::Undecodable { request_id, reason } => Error::Decode {
+                action,
+                request_id,
+                source: crate::decode::DecodeError {
+                    path: "(response)".into(),
+                    expected: "JSON",
+                    found: reason,
+                },
+            },
+        }
+    }
+
+    /// Builds and signs one attempt's HTTP request, with a fresh time and nonce.
+    #[allow(clippy::too_many_arguments)]
+    fn sign(
+        &self,
+        meta: &OperationMeta,
+        params: &Params,
+        body: &Body,
+        endpoint: &Endpoint,
+        credentials: &Credentials,
+        attempt: u32,
+        last_delay: Duration,
+    ) -> HttpRequest {
+        let timestamp = sign::format_timestamp(SystemTime::now());
+        let nonce = format!("{:032x}", fastrand::u128(..));
+        let key = credentials.signing_key();
+        let mut headers: Vec<(String, String)> = vec![
+            ("host".into(), endpoint.authority().to_owned()),
+            ("x-acs-action".into(), meta.action.to_owned()),
+            ("x-acs-version".into(), self.service.version.to_owned()),
+        ];
+        if let Some(content_type) = body.content_type {
+            headers.push(("content-type".into(), content_type.to_owned()));
+        }
+        headers.extend(params.headers().iter().cloned());
+        if attempt > 1 {
+            headers.push(("x-acs-retry-attempts".into(), (attempt - 1).to_string()));
+            headers.push((
+                "x-acs-retry-delay".into(),
+                last_delay.as_millis().to_string(),
+            ));
+        }
+        let mut query: Vec<(String, String)> = Vec::with_capacity(params.query().len() + 10);
+        match self.config.signature_version() {
+            SignatureVersion::V1 => {
+                query.push(("Action".into(), meta.action.to_owned()));
+                query.push(("Version".into(), self.service.version.to_owned()));
+                query.push(("Format".into(), "JSON".to_owned()));
+                query.extend(params.query().iter().cloned());
+                let signed: Vec<(String, String)> =
+                    query.iter().chain(params.form()).cloned().collect();
+                let signature = v1::sign(meta.method.as_str(), &signed, &key, &timestamp, &nonce);
+                query.extend(signature.params);
+            }
+            _ => {
+                query.extend(params.query().iter().cloned());
+                let request = SignableRequest {
+                    method: meta.method.as_str(),
+                    path: "/",
+                    query: &query,
+                    headers: &headers,
+                    body: &body.bytes,
+                };
+                headers.extend(v3::sign(&request, &key, &timestamp, &nonce).headers);
+            }
+        }
+        headers.push(("user-agent".into(), self.config.user_agent().to_owned()));
+        headers.push(("accept".into(), "application/json".into()));
+        let mut url = endpoint.base_url();
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&v3::canonical_query(&query));
+        }
+        HttpRequest {
+            method: meta.method.to_http(),
+            url,
+            headers,
+            body: body.bytes.clone(),
+        }
+    }
+}
+
+fn prepare_body(params: &Params) -> Body {
+    if let Some(form) = params.form_body() {
+        return Body {
+            bytes: form.into_bytes(),
+            content_type: Some("application/x-www-form-urlencoded"),
+        };
+    }
+    if let Some(json) = params.json_body() {
+        return Body {
+            bytes: json,
+            content_type: Some("application/json; charset=utf-8"),
+        };
+    }
+    Body {
+        bytes: Vec::new(),
+        content_type: None,
+    }
+}
+
+/// Reads an HTTP answer: an error status, or `"Success": false` in a 200, is a service error.
+fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
+    let HttpResponse {
+        status,
+        retry_after,
+        body,
+    } = response;
+    let raw = String::from_utf8_lossy(&body).into_owned();
+    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+    if status >= 400 {
+        let value = match parsed {
+            Some(v @ Value::Object(_)) => v,
+            _ => {
+                serde_json::json!({ "Message": format!("HTTP {status} with a body that is not a JSON object ({} bytes)", body.len()) })
+            }
+        };
+        return Attempt::Failed(AttemptError::Service(ServiceError::from_body(
+            action,
+            status,
+            &value,
+            raw,
+            retry_after,
+        )));
+    }
+    let Some(value) = parsed else {
+        return Attempt::Failed(AttemptError::Undecodable {
+            request_id: None,
+            reason: format!(
+                "HTTP {status} with a body that is not JSON ({} bytes)",
+                body.len()
+            ),
+        });
+    };
+    let failed = match value.get("Success") {
+        Some(Value::Bool(false)) => true,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("false"),
+        _ => false,
+    };
+    if failed {
+        return Attempt::Failed(AttemptError::Service(ServiceError::from_body(
+            action,
+            status,
+            &value,
+            raw,
+            retry_after,
+        )));
+    }
+    let request_id = value
+        .get("RequestId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Attempt::Done(RawResponse {
+        status,
+        request_id,
+        body: value,
+    })
+}
+
+fn log_failure(attempt: u32, latency_ms: u64, failure: &AttemptError) {
+    match failure {
+        AttemptError::Service(e) => tracing::debug!(
+            attempt,
+            status = e.status(),
+            code = e.code(),
+            request_id = e.request_id(),
+            latency_ms,
+            "service error"
+        ),
+        AttemptError::Connect(reason) => tracing::debug!(
+            attempt,
+            latency_ms,
+            reason = reason.as_str(),
+            "connect failed"
+        ),
+        AttemptError::NoAnswer { reason, .. } => {
+            tracing::debug!(attempt, latency_ms, reason = reason.as_str(), "no answer")
+        }
+        AttemptError::Undecodable { reason, .. } => tracing::debug!(
+            attempt,
+            latency_ms,
+            reason = reason.as_str(),
+            "unreadable answer"
+        ),
+    }
+}

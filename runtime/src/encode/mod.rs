@@ -1,0 +1,374 @@
+//! Request encoding: typed parameter values become query, form-body, header or JSON-body entries,
+//! per the metadata's `in` (a [`Location`]) and `style` (a [`Style`]).
+
+mod flatten;
+mod percent;
+
+use std::fmt;
+
+use serde::Serialize;
+
+pub use percent::{form_encode_into, percent_decode, percent_encode, percent_encode_into};
+
+/// Where a parameter travels (the metadata's `in`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Location {
+    /// `in: query`: the URL query.
+    Query,
+    /// `in: formData`: an `application/x-www-form-urlencoded` body.
+    Form,
+    /// `in: header`: an HTTP header.
+    Header,
+    /// `in: body`: a member of a JSON body.
+    Body,
+}
+
+/// How a list or object is turned into string parameters (the metadata's `style`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Style {
+    /// No style: scalars as text, lists and objects flattened as [`Style::RepeatList`].
+    Default,
+    /// The whole value as one parameter holding compact JSON.
+    Json,
+    /// Flattened: `Name.1`, `Name.2`, nested keys joined with `.`.
+    RepeatList,
+    /// Same wire form as [`Style::RepeatList`].
+    Flat,
+    /// List items joined with `,`.
+    Simple,
+    /// List items joined with a space.
+    SpaceDelimited,
+    /// List items joined with `|`.
+    PipeDelimited,
+}
+
+/// A value could not be encoded as a parameter.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EncodeError(String);
+
+impl EncodeError {
+    /// An encoding error with the given explanation.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+
+    fn at(self, name: &str) -> Self {
+        Self(format!("{name}: {}", self.0))
+    }
+}
+
+impl serde::ser::Error for EncodeError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Self(msg.to_string())
+    }
+}
+
+/// The encoded parameters of one request, before signing.
+#[derive(Default, Clone, PartialEq)]
+pub struct Params {
+    query: Vec<(String, String)>,
+    form: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl fmt::Debug for Params {
+    // Parameter values carry user data (phone numbers among them): show names only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names =
+            |pairs: &[(String, String)]| pairs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        f.debug_struct("Params")
+            .field("query", &names(&self.query))
+            .field("form", &names(&self.form))
+            .field("headers", &names(&self.headers))
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|b| b.keys().cloned().collect::<Vec<_>>()),
+            )
+            .finish()
+    }
+}
+
+impl Params {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds parameter `name` with `value`, encoded per `style`, at `location`.
+    pub fn push<T: Serialize + ?Sized>(
+        &mut self,
+        location: Location,
+        name: &str,
+        style: Style,
+        value: &T,
+    ) -> Result<(), EncodeError> {
+        if location == Location::Body {
+            let value = match style {
+                Style::Json => serde_json::Value::String(json_text(value).map_err(|e| e.at(name))?),
+                _ => serde_json::to_value(value)
+                    .map_err(|e| EncodeError::new(e.to_string()).at(name))?,
+            };
+            if !value.is_null() {
+                self.body
+                    .get_or_insert_with(Default::default)
+                    .insert(name.to_owned(), value);
+            }
+            return Ok(());
+        }
+        let target = match location {
+            Location::Query => &mut self.query,
+            Location::Form => &mut self.form,
+            _ => &mut self.headers,
+        };
+        encode_styled(name, style, value, target).map_err(|e| e.at(name))
+    }
+
+    /// Query parameters, in the order they were added.
+    pub fn query(&self) -> &[(String, String)] {
+        &self.query
+    }
+
+    /// Form-body parameters, in the order they were added.
+    pub fn form(&self) -> &[(String, String)] {
+        &self.form
+    }
+
+    /// Header parameters.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// Adds a query parameter that is already text (the protocol's own parameters).
+    pub fn push_query(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.query.push((name.into(), value.into()));
+    }
+
+    /// The form body as the official SDKs write it: keys sorted, `application/x-www-form-urlencoded`.
+    pub fn form_body(&self) -> Option<String> {
+        if self.form.is_empty() {
+            return None;
+        }
+        let mut pairs: Vec<&(String, String)> = self.form.iter().collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let size = pairs
+            .iter()
+            .map(|(k, v)| k.len() + v.len() * 3 / 2 + 2)
+            .sum();
+        let mut out = String::with_capacity(size);
+        for (i, (k, v)) in pairs.into_iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            form_encode_into(&mut out, k);
+            out.push('=');
+            form_encode_into(&mut out, v);
+        }
+        Some(out)
+    }
+
+    /// The JSON body (`in: body` parameters), compact.
+    pub fn json_body(&self) -> Option<Vec<u8>> {
+        self.body
+            .as_ref()
+            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+    }
+}
+
+/// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it.
+fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
+    let text = serde_json::to_string(value).map_err(|e| EncodeError::new(e.to_string()))?;
+    if text.starts_with('"') {
+        return serde_json::from_str::<String>(&text).map_err(|e| EncodeError::new(e.to_string()));
+    }
+    Ok(text)
+}
+
+/// Encodes one parameter into `name=value` pairs per `style`.
+pub fn encode_styled<T: Serialize + ?Sized>(
+    name: &str,
+    style: Style,
+    value: &T,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), EncodeError> {
+    match style {
+        Style::Json => {
+            let text = json_text(value)?;
+            if text != "null" {
+                out.push((name.to_owned(), text));
+            }
+        }
+        Style::Default | Style::RepeatList | Style::Flat => flatten::flatten(name, value, out)?,
+        Style::Simple | Style::SpaceDelimited | Style::PipeDelimited => {
+            let separator = match style {
+                Style::Simple => ",",
+                Style::SpaceDelimited => " ",
+                _ => "|",
+            };
+            let mut items = Vec::new();
+            flatten::flatten("", value, &mut items)?;
+            // A scalar given to a joined style is sent as itself; a list is joined.
+            if items.len() == 1 && items[0].0.is_empty() {
+                out.push((name.to_owned(), items.swap_remove(0).1));
+                return Ok(());
+            }
+            if items.iter().any(|(k, _)| k.contains('.')) {
+                return Err(EncodeError::new("this style needs a list of scalars"));
+            }
+            let joined = items
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+                .join(separator);
+            out.push((name.to_owned(), joined));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn styled(style: Style, value: serde_json::Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        encode_styled("instance", style, &value, &mut out).unwrap();
+        out
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    // The style table of the reference: ["ok","test",2,3] with name `instance`.
+    #[test]
+    fn style_vectors() {
+        let v = json!(["ok", "test", 2, 3]);
+        assert_eq!(
+            styled(Style::Json, v.clone()),
+            pairs(&[("instance", r#"["ok","test",2,3]"#)])
+        );
+        let flat = pairs(&[
+            ("instance.1", "ok"),
+            ("instance.2", "test"),
+            ("instance.3", "2"),
+            ("instance.4", "3"),
+        ]);
+        assert_eq!(styled(Style::RepeatList, v.clone()), flat);
+        assert_eq!(styled(Style::Flat, v.clone()), flat);
+        assert_eq!(styled(Style::Default, v.clone()), flat);
+        assert_eq!(
+            styled(Style::Simple, v.clone()),
+            pairs(&[("instance", "ok,test,2,3")])
+        );
+        assert_eq!(
+            styled(Style::SpaceDelimited, v.clone()),
+            pairs(&[("instance", "ok test 2 3")])
+        );
+        assert_eq!(
+            styled(Style::PipeDelimited, v),
+            pairs(&[("instance", "ok|test|2|3")])
+        );
+    }
+
+    fn flattened(value: serde_json::Value) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        flatten::flatten("", &value, &mut out).unwrap();
+        out.sort();
+        out
+    }
+
+    // The official utility tests' flattening vectors.
+    #[test]
+    fn flattening_vectors() {
+        let v = json!({"client":"test","tag":{"key":"value"},"strs":["str1","str2"]});
+        assert_eq!(
+            flattened(v.clone()),
+            pairs(&[
+                ("client", "test"),
+                ("strs.1", "str1"),
+                ("strs.2", "str2"),
+                ("tag.key", "value")
+            ])
+        );
+        let mut params = Params::new();
+        for (k, val) in v.as_object().unwrap() {
+            params.push(Location::Form, k, Style::Default, val).unwrap();
+        }
+        assert_eq!(
+            params.form_body().unwrap(),
+            "client=test&strs.1=str1&strs.2=str2&tag.key=value"
+        );
+
+        assert_eq!(
+            flattened(json!({"slice":[{"map":"valid"},6], "gone": null})),
+            pairs(&[("slice.1.map", "valid"), ("slice.2", "6")])
+        );
+        assert_eq!(
+            flattened(json!({"Tag":[{"tag1":"value1","tag2":"value2"}]})),
+            pairs(&[("Tag.1.tag1", "value1"), ("Tag.1.tag2", "value2")])
+        );
+        assert_eq!(
+            flattened(json!({"on": true, "off": false})),
+            pairs(&[("off", "false"), ("on", "true")])
+        );
+    }
+
+    #[test]
+    fn json_style_keeps_plain_strings_unquoted_and_drops_null() {
+        assert_eq!(
+            styled(Style::Json, json!("abc")),
+            pairs(&[("instance", "abc")])
+        );
+        assert!(styled(Style::Json, json!(null)).is_empty());
+        assert_eq!(
+            styled(Style::Json, json!({"名": "汤姆"})),
+            pairs(&[("instance", r#"{"名":"汤姆"}"#)])
+        );
+    }
+
+    #[test]
+    fn joined_styles_reject_nested_values() {
+        let mut out = Vec::new();
+        let err = encode_styled("x", Style::Simple, &json!([{"a": 1}]), &mut out).unwrap_err();
+        assert!(err.to_string().contains("list of scalars"), "{err}");
+    }
+
+    #[test]
+    fn observed_official_form_body() {
+        // aiccs reference: the official SDK's body for one callee record.
+        let records = json!([{"calleeNumber":"13800000000","name":"Tom","outId":"id-1"}]);
+        let mut params = Params::new();
+        params
+            .push(Location::Form, "PhoneNumberList", Style::Json, &records)
+            .unwrap();
+        assert_eq!(
+            params.form_body().unwrap(),
+            "PhoneNumberList=%5B%7B%22calleeNumber%22%3A%2213800000000%22%2C%22name%22%3A%22Tom%22%2C%22outId%22%3A%22id-1%22%7D%5D"
+        );
+    }
+
+    #[test]
+    fn body_location_builds_a_json_object() {
+        let mut params = Params::new();
+        params
+            .push(Location::Body, "A", Style::Default, &json!([1, 2]))
+            .unwrap();
+        params
+            .push(Location::Body, "B", Style::Json, &json!({"k": "v"}))
+            .unwrap();
+        assert_eq!(
+            params.json_body().unwrap(),
+            br#"{"A":[1,2],"B":"{\"k\":\"v\"}"}"#.to_vec()
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! # acsgen
+//!
+//! Typed Alibaba Cloud API clients, generated at build time from the vendor's own API metadata by
+//! [`macro@api`], on a runtime that validates, signs, sends, retries and decodes.
+//!
+//! ```ignore
+//! #[acsgen::api(spec = "api-spec/aiccs-2019-10-15.json")]
+//! pub mod aiccs {}
+//!
+//! let config = acsgen::Config::from_env()?;
+//! let client = aiccs::Client::new(&config);
+//! let answer = client
+//!     .import_task_number_datas("119181071278", aiccs::DataType::Json)
+//!     .phone_number_list(records)
+//!     .send()
+//!     .await?;
+//! println!("batch {}", answer.data.unwrap_or_default());
+//! ```
+//!
+//! The runtime's parts, one module each: [`sign`] (V3 and V1 signatures, sans-I/O), [`encode`]
+//! (parameter styles), [`credentials`] (providers and the default chain), [`endpoint`], [`config`],
+//! [`retry`], [`error`], [`validate`], [`decode`], [`redact`], and [`client`] (the call pipeline).
+
+pub mod client;
+pub mod config;
+pub mod credentials;
+pub mod decode;
+pub mod encode;
+pub mod endpoint;
+pub mod error;
+pub mod redact;
+pub mod retry;
+pub mod sign;
+mod transport;
+pub mod validate;
+
+pub use acsgen_macros::api;
+pub use client::{Method, Operation, OperationMeta, RawResponse, Service, ServiceClient};
+pub use config::{Config, ConfigBuilder, Timeouts};
+pub use credentials::{Credentials, ProvideCredentials};
+pub use error::{Error, ServiceError};
+pub use retry::RetryPolicy;
+pub use sign::SignatureVersion;
+
+/// What generated code reaches through the `crate = "…"` path; not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+    pub use serde_json;
+}

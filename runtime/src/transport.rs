@@ -1,0 +1,124 @@
+//! HTTP: one pooled `reqwest` client per [`crate::Config`] (rustls with the ring provider and the
+//! platform's root certificates — no system TLS library needed), and one attempt's send-and-read, with
+//! failures sorted by whether the request can have reached the service.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls_platform_verifier::BuilderVerifierExt as _;
+
+/// A signed request, ready to go.
+pub(crate) struct HttpRequest {
+    pub method: reqwest::Method,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What came back.
+pub(crate) struct HttpResponse {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: Vec<u8>,
+}
+
+/// Why an attempt got no HTTP response.
+pub(crate) enum SendError {
+    /// The connection could not be opened: nothing was sent.
+    Connect(String),
+    /// The request was (or may have been) sent, and no complete answer came back.
+    NoAnswer(String),
+    /// The attempt's time limit passed: the request may have been sent.
+    TimedOut,
+}
+
+/// The shared HTTP client.
+#[derive(Clone, Debug)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+}
+
+impl Transport {
+    pub(crate) fn new(connect_timeout: Duration) -> Result<Self, String> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS setup: {e}"))?
+            .with_platform_verifier()
+            .map_err(|e| format!("TLS root certificates: {e}"))?
+            .with_no_client_auth();
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| format!("HTTP client: {}", error_chain(e)))?;
+        Ok(Self { http })
+    }
+
+    /// Sends `request` and reads the whole answer within `limit`.
+    pub(crate) async fn send(
+        &self,
+        request: HttpRequest,
+        limit: Duration,
+    ) -> Result<HttpResponse, SendError> {
+        let mut builder = self
+            .http
+            .request(request.method, &request.url)
+            .body(request.body);
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let exchange = async {
+            let response = builder.send().await.map_err(classify)?;
+            let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get("x-acs-retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|ms| *ms > 0)
+                .map(Duration::from_millis);
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| SendError::NoAnswer(error_chain(e)))?;
+            Ok(HttpResponse {
+                status,
+                retry_after,
+                body: body.to_vec(),
+            })
+        };
+        match tokio::time::timeout(limit, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(SendError::TimedOut),
+        }
+    }
+}
+
+fn classify(e: reqwest::Error) -> SendError {
+    // A connect error (refused, DNS, TLS handshake, connect timeout) means the request never left.
+    if e.is_connect() {
+        SendError::Connect(error_chain(e))
+    } else {
+        SendError::NoAnswer(error_chain(e))
+    }
+}
+
+/// The error and its causes, one line, without the URL (V1 URLs carry the signature and token).
+pub(crate) fn error_chain(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = String::new();
+    let mut current: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(err) = current {
+        let part = err.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        current = err.source();
+    }
+    text
+}
