@@ -16,15 +16,17 @@ static SERVICE: Service = Service {
     endpoints: ServiceEndpoints { product: "aiccs", rule: EndpointRule::Central, map: &[] },
 };
 
-const IMPORT: OperationMeta = OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
+const IMPORT: OperationMeta =
+    OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
 const DESCRIBE: OperationMeta = OperationMeta { action: "DescribeThings", method: Method::Get, idempotent: true };
 
 fn verifier() -> ChildServer {
-    ChildServer::start(
-        Command::new(python())
-            .arg(python_script("verifier.py"))
-            .args(["--key", "LTAIlongterm:longterm-secret", "--key", "STSkey:sts-secret:sts-token"]),
-    )
+    ChildServer::start(Command::new(python()).arg(python_script("verifier.py")).args([
+        "--key",
+        "LTAIlongterm:longterm-secret",
+        "--key",
+        "STSkey:sts-secret:sts-token",
+    ]))
 }
 
 fn client(endpoint: &str, credentials: Credentials, version: SignatureVersion) -> ServiceClient {
@@ -56,21 +58,21 @@ fn params() -> Params {
 #[tokio::test(flavor = "multi_thread")]
 async fn official_sdk_verifies_our_signatures() {
     let server = verifier();
-    let keys = [
-        Credentials::new("LTAIlongterm", "longterm-secret"),
-        Credentials::sts("STSkey", "sts-secret", "sts-token"),
-    ];
+    let keys =
+        [Credentials::new("LTAIlongterm", "longterm-secret"), Credentials::sts("STSkey", "sts-secret", "sts-token")];
     for version in [SignatureVersion::V3, SignatureVersion::V1] {
         for creds in &keys {
             let client = client(&server.endpoint, creds.clone(), version);
-            let answer = client.execute(&IMPORT, &params()).await.unwrap_or_else(|e| panic!("{version:?} {creds:?}: {e}"));
+            let answer =
+                client.execute(&IMPORT, &params()).await.unwrap_or_else(|e| panic!("{version:?} {creds:?}: {e}"));
             let body = answer.body;
             let expected = if version == SignatureVersion::V3 { "v3" } else { "v1" };
             assert_eq!(body["Verified"], expected, "{body}");
             assert_eq!(body["Method"], "POST");
             assert_eq!(body["Query"]["Note"], "a b*c~d/e?f=g&h+i 中文 ✓");
             assert_eq!(body["Query"]["TaskId"], "119181071278");
-            let list: serde_json::Value = serde_json::from_str(body["Form"]["PhoneNumberList"].as_str().unwrap()).unwrap();
+            let list: serde_json::Value =
+                serde_json::from_str(body["Form"]["PhoneNumberList"].as_str().unwrap()).unwrap();
             assert_eq!(list[1]["name"], "张三 & 李四");
             assert_eq!(body["Form"]["Tags.1.Value"], "v=1");
 

@@ -18,7 +18,8 @@ use crate::endpoint::{self, Endpoint, EndpointError, ServiceEndpoints};
 use crate::error::{Error, ServiceError};
 use crate::retry::{Failure, should_retry};
 use crate::sign::{self, SignableRequest, SignatureVersion, v1, v3};
-use crate::transport::{HttpRequest, HttpResponse, SendError};
+pub use crate::transport::SignedRequest;
+use crate::transport::{HttpResponse, SendError};
 use crate::validate::{Validate, Validator};
 
 /// A product version's identity, as generated clients declare it.
@@ -53,15 +54,6 @@ impl Method {
             Method::Post => "POST",
             Method::Put => "PUT",
             Method::Delete => "DELETE",
-        }
-    }
-
-    fn to_http(self) -> reqwest::Method {
-        match self {
-            Method::Get => reqwest::Method::GET,
-            Method::Post => reqwest::Method::POST,
-            Method::Put => reqwest::Method::PUT,
-            Method::Delete => reqwest::Method::DELETE,
         }
     }
 }
@@ -119,6 +111,7 @@ impl fmt::Debug for ServiceClient {
 }
 
 /// The request body, prepared once and sent by every attempt.
+#[derive(Clone)]
 struct Body {
     bytes: Vec<u8>,
     content_type: Option<&'static str>,
@@ -132,15 +125,9 @@ enum Attempt {
 
 enum AttemptError {
     Connect(String),
-    NoAnswer {
-        reason: String,
-        timed_out: bool,
-    },
+    NoAnswer { reason: String, timed_out: bool },
     Service(ServiceError),
-    Undecodable {
-        request_id: Option<String>,
-        reason: String,
-    },
+    Undecodable { request_id: Option<String>, reason: String },
 }
 
 impl ServiceClient {
@@ -155,11 +142,7 @@ impl ServiceClient {
             config.network(),
             config.suffix(),
         );
-        Self {
-            config: config.clone(),
-            service,
-            endpoint,
-        }
+        Self { config: config.clone(), service, endpoint }
     }
 
     /// The configuration.
@@ -182,29 +165,35 @@ impl ServiceClient {
         let action = O::META.action;
         Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
         let mut params = Params::new();
-        request
-            .encode(&mut params)
-            .map_err(|source| Error::Encode { action, source })?;
+        request.encode(&mut params).map_err(|source| Error::Encode { action, source })?;
         let raw = self.execute(&O::META, &params).await?;
         let request_id = raw.request_id;
-        decode_response(raw.body).map_err(|source| Error::Decode {
-            action,
-            request_id,
-            source,
-        })
+        decode_response(raw.body).map_err(|source| Error::Decode { action, request_id, source })
+    }
+
+    /// Validates, encodes and signs `request` with the given credentials, time and nonce, without sending
+    /// it: exactly the request [`ServiceClient::send`] would put on the wire. For inspection, dry runs and
+    /// comparisons with other clients.
+    pub fn build_request<O: Operation>(
+        &self,
+        request: &O,
+        credentials: &Credentials,
+        time: SystemTime,
+        nonce: &str,
+    ) -> Result<SignedRequest, Error> {
+        let action = O::META.action;
+        Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
+        let mut params = Params::new();
+        request.encode(&mut params).map_err(|source| Error::Encode { action, source })?;
+        let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
+        let body = prepare_body(&params);
+        Ok(self.sign(&O::META, &params, body, endpoint, credentials, time, nonce, None))
     }
 
     /// Sends already-encoded parameters for any action of this product, with signing, retries and time
     /// limits; returns the JSON answer. For operations newer than your spec.
-    pub async fn execute(
-        &self,
-        meta: &OperationMeta,
-        params: &Params,
-    ) -> Result<RawResponse, Error> {
-        let endpoint = self
-            .endpoint
-            .as_ref()
-            .map_err(|e| Error::Endpoint(e.clone()))?;
+    pub async fn execute(&self, meta: &OperationMeta, params: &Params) -> Result<RawResponse, Error> {
+        let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
         let span = tracing::info_span!(
             "acsgen.call",
             product = self.service.product,
@@ -218,12 +207,7 @@ impl ServiceClient {
         self.run(meta, params, endpoint).instrument(span).await
     }
 
-    async fn run(
-        &self,
-        meta: &OperationMeta,
-        params: &Params,
-        endpoint: &Endpoint,
-    ) -> Result<RawResponse, Error> {
+    async fn run(&self, meta: &OperationMeta, params: &Params, endpoint: &Endpoint) -> Result<RawResponse, Error> {
         let action = meta.action;
         let body = prepare_body(params);
         let timeouts = self.config.timeouts();
@@ -235,25 +219,19 @@ impl ServiceClient {
         loop {
             attempt += 1;
             let credentials = self.config.credentials().provide_credentials().await?;
-            let request = self.sign(
-                meta,
-                params,
-                &body,
-                endpoint,
-                &credentials,
-                attempt,
-                last_delay,
-            );
+            let nonce = format!("{:032x}", fastrand::u128(..));
+            let retried = (attempt > 1).then_some((attempt - 1, last_delay));
+            let request =
+                self.sign(meta, params, body.clone(), endpoint, &credentials, SystemTime::now(), &nonce, retried);
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let limit = remaining.map_or(timeouts.attempt, |r| r.min(timeouts.attempt));
             let attempt_started = Instant::now();
-            let outcome = match self.config.transport().send(request, limit).await {
+            let outcome = match self.config.transport().send(&request, limit).await {
                 Ok(response) => interpret(action, response),
                 Err(SendError::Connect(reason)) => Attempt::Failed(AttemptError::Connect(reason)),
-                Err(SendError::NoAnswer(reason)) => Attempt::Failed(AttemptError::NoAnswer {
-                    reason,
-                    timed_out: false,
-                }),
+                Err(SendError::NoAnswer(reason)) => {
+                    Attempt::Failed(AttemptError::NoAnswer { reason, timed_out: false })
+                }
                 Err(SendError::TimedOut) => Attempt::Failed(AttemptError::NoAnswer {
                     reason: format!("no answer within {:.1?}", limit),
                     timed_out: true,
@@ -282,17 +260,13 @@ impl ServiceClient {
             };
             let kind = match &failure {
                 AttemptError::Connect(_) => Failure::Connect,
-                AttemptError::NoAnswer { .. } | AttemptError::Undecodable { .. } => {
-                    Failure::NoAnswer
-                }
+                AttemptError::NoAnswer { .. } | AttemptError::Undecodable { .. } => Failure::NoAnswer,
                 AttemptError::Service(e) => Failure::Service(e),
             };
             log_failure(attempt, latency_ms, &failure);
             let retry = should_retry(&kind, meta.idempotent) && attempt < policy.max_attempts();
             let delay = match &failure {
-                AttemptError::Service(e) => e
-                    .retry_after()
-                    .unwrap_or_else(|| policy.backoff(attempt, fastrand::f64())),
+                AttemptError::Service(e) => e.retry_after().unwrap_or_else(|| policy.backoff(attempt, fastrand::f64())),
                 _ => policy.backoff(attempt, fastrand::f64()),
             };
             let fits = deadline.is_none_or(|d| Instant::now() + delay < d);
@@ -323,11 +297,7 @@ impl ServiceClient {
         match failure {
             AttemptError::Connect(reason) => Error::Connect {
                 action,
-                endpoint: self
-                    .endpoint
-                    .as_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_default(),
+                endpoint: self.endpoint.as_ref().map(ToString::to_string).unwrap_or_default(),
                 reason,
             },
             AttemptError::Service(e) => {
@@ -337,46 +307,34 @@ impl ServiceClient {
                 }
                 Error::Service(Box::new(e))
             }
-            AttemptError::NoAnswer { reason, .. } if !meta.idempotent => {
-                Error::OutcomeUnknown { action, reason }
+            AttemptError::NoAnswer { reason, .. } if !meta.idempotent => Error::OutcomeUnknown { action, reason },
+            AttemptError::NoAnswer { timed_out: true, .. } => {
+                Error::Timeout { action, limit: if past_deadline { "call" } else { "attempt" }, elapsed }
             }
-            AttemptError::NoAnswer {
-                timed_out: true, ..
-            } => Error::Timeout {
-                action,
-                limit: if past_deadline { "call" } else { "attempt" },
-                elapsed,
-            },
             AttemptError::NoAnswer { reason, .. } => Error::Transport { action, reason },
-            AttemptError::Undecodable { reason, .. } if !meta.idempotent => {
-                Error::OutcomeUnknown { action, reason }
-            }
+            AttemptError::Undecodable { reason, .. } if !meta.idempotent => Error::OutcomeUnknown { action, reason },
             AttemptError::Undecodable { request_id, reason } => Error::Decode {
                 action,
                 request_id,
-                source: crate::decode::DecodeError {
-                    path: "(response)".into(),
-                    expected: "JSON",
-                    found: reason,
-                },
+                source: crate::decode::DecodeError { path: "(response)".into(), expected: "JSON", found: reason },
             },
         }
     }
 
-    /// Builds and signs one attempt's HTTP request, with a fresh time and nonce.
+    /// Builds and signs one attempt's HTTP request; `retried` is (retries so far, last delay).
     #[allow(clippy::too_many_arguments)]
     fn sign(
         &self,
         meta: &OperationMeta,
         params: &Params,
-        body: &Body,
+        body: Body,
         endpoint: &Endpoint,
         credentials: &Credentials,
-        attempt: u32,
-        last_delay: Duration,
-    ) -> HttpRequest {
-        let timestamp = sign::format_timestamp(SystemTime::now());
-        let nonce = format!("{:032x}", fastrand::u128(..));
+        time: SystemTime,
+        nonce: &str,
+        retried: Option<(u32, Duration)>,
+    ) -> SignedRequest {
+        let timestamp = sign::format_timestamp(time);
         let key = credentials.signing_key();
         let mut headers: Vec<(String, String)> = vec![
             ("host".into(), endpoint.authority().to_owned()),
@@ -387,12 +345,9 @@ impl ServiceClient {
             headers.push(("content-type".into(), content_type.to_owned()));
         }
         headers.extend(params.headers().iter().cloned());
-        if attempt > 1 {
-            headers.push(("x-acs-retry-attempts".into(), (attempt - 1).to_string()));
-            headers.push((
-                "x-acs-retry-delay".into(),
-                last_delay.as_millis().to_string(),
-            ));
+        if let Some((retries, delay)) = retried {
+            headers.push(("x-acs-retry-attempts".into(), retries.to_string()));
+            headers.push(("x-acs-retry-delay".into(), delay.as_millis().to_string()));
         }
         let mut query: Vec<(String, String)> = Vec::with_capacity(params.query().len() + 10);
         match self.config.signature_version() {
@@ -401,9 +356,8 @@ impl ServiceClient {
                 query.push(("Version".into(), self.service.version.to_owned()));
                 query.push(("Format".into(), "JSON".to_owned()));
                 query.extend(params.query().iter().cloned());
-                let signed: Vec<(String, String)> =
-                    query.iter().chain(params.form()).cloned().collect();
-                let signature = v1::sign(meta.method.as_str(), &signed, &key, &timestamp, &nonce);
+                let signed: Vec<(String, String)> = query.iter().chain(params.form()).cloned().collect();
+                let signature = v1::sign(meta.method.as_str(), &signed, &key, &timestamp, nonce);
                 query.extend(signature.params);
             }
             _ => {
@@ -415,7 +369,7 @@ impl ServiceClient {
                     headers: &headers,
                     body: &body.bytes,
                 };
-                headers.extend(v3::sign(&request, &key, &timestamp, &nonce).headers);
+                headers.extend(v3::sign(&request, &key, &timestamp, nonce).headers);
             }
         }
         headers.push(("user-agent".into(), self.config.user_agent().to_owned()));
@@ -425,41 +379,23 @@ impl ServiceClient {
             url.push('?');
             url.push_str(&v3::canonical_query(&query));
         }
-        HttpRequest {
-            method: meta.method.to_http(),
-            url,
-            headers,
-            body: body.bytes.clone(),
-        }
+        SignedRequest { method: meta.method.as_str(), url, headers, body: body.bytes }
     }
 }
 
 fn prepare_body(params: &Params) -> Body {
     if let Some(form) = params.form_body() {
-        return Body {
-            bytes: form.into_bytes(),
-            content_type: Some("application/x-www-form-urlencoded"),
-        };
+        return Body { bytes: form.into_bytes(), content_type: Some("application/x-www-form-urlencoded") };
     }
     if let Some(json) = params.json_body() {
-        return Body {
-            bytes: json,
-            content_type: Some("application/json; charset=utf-8"),
-        };
+        return Body { bytes: json, content_type: Some("application/json; charset=utf-8") };
     }
-    Body {
-        bytes: Vec::new(),
-        content_type: None,
-    }
+    Body { bytes: Vec::new(), content_type: None }
 }
 
 /// Reads an HTTP answer: an error status, or `"Success": false` in a 200, is a service error.
 fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
-    let HttpResponse {
-        status,
-        retry_after,
-        body,
-    } = response;
+    let HttpResponse { status, retry_after, body } = response;
     let raw = String::from_utf8_lossy(&body).into_owned();
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     if status >= 400 {
@@ -480,10 +416,7 @@ fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
     let Some(value) = parsed else {
         return Attempt::Failed(AttemptError::Undecodable {
             request_id: None,
-            reason: format!(
-                "HTTP {status} with a body that is not JSON ({} bytes)",
-                body.len()
-            ),
+            reason: format!("HTTP {status} with a body that is not JSON ({} bytes)", body.len()),
         });
     };
     let failed = match value.get("Success") {
@@ -500,15 +433,8 @@ fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
             retry_after,
         )));
     }
-    let request_id = value
-        .get("RequestId")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    Attempt::Done(RawResponse {
-        status,
-        request_id,
-        body: value,
-    })
+    let request_id = value.get("RequestId").and_then(Value::as_str).map(str::to_owned);
+    Attempt::Done(RawResponse { status, request_id, body: value })
 }
 
 fn log_failure(attempt: u32, latency_ms: u64, failure: &AttemptError) {
@@ -521,20 +447,14 @@ fn log_failure(attempt: u32, latency_ms: u64, failure: &AttemptError) {
             latency_ms,
             "service error"
         ),
-        AttemptError::Connect(reason) => tracing::debug!(
-            attempt,
-            latency_ms,
-            reason = reason.as_str(),
-            "connect failed"
-        ),
+        AttemptError::Connect(reason) => {
+            tracing::debug!(attempt, latency_ms, reason = reason.as_str(), "connect failed")
+        }
         AttemptError::NoAnswer { reason, .. } => {
             tracing::debug!(attempt, latency_ms, reason = reason.as_str(), "no answer")
         }
-        AttemptError::Undecodable { reason, .. } => tracing::debug!(
-            attempt,
-            latency_ms,
-            reason = reason.as_str(),
-            "unreadable answer"
-        ),
+        AttemptError::Undecodable { reason, .. } => {
+            tracing::debug!(attempt, latency_ms, reason = reason.as_str(), "unreadable answer")
+        }
     }
 }

@@ -6,8 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::credentials::{
-    Cached, DefaultChain, Environment, OsEnvironment, ProvideCredentials, SharedCredentials,
-    cli_profile_region,
+    Cached, DefaultChain, Environment, OsEnvironment, ProvideCredentials, SharedCredentials, cli_profile_region,
 };
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -29,11 +28,7 @@ pub struct Timeouts {
 impl Default for Timeouts {
     /// Connect 5 s, attempt 30 s, no overall limit.
     fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(5),
-            attempt: Duration::from_secs(30),
-            call: None,
-        }
+        Self { connect: Duration::from_secs(5), attempt: Duration::from_secs(30), call: None }
     }
 }
 
@@ -264,15 +259,9 @@ impl ConfigBuilder {
             .or_else(|| env.non_empty_var("ALIBABA_CLOUD_REGION_ID"))
             .or_else(|| cli_profile_region(env.as_ref()));
         let endpoint = self.endpoint.as_deref().map(Endpoint::parse).transpose()?;
-        let credentials = self
-            .credentials
-            .unwrap_or_else(|| Arc::new(Cached::new(DefaultChain::new(env.clone()))));
-        let mut user_agent = format!(
-            "acsgen/{} ({}; {})",
-            env!("CARGO_PKG_VERSION"),
-            std::env::consts::OS,
-            std::env::consts::ARCH
-        );
+        let credentials = self.credentials.unwrap_or_else(|| Arc::new(Cached::new(DefaultChain::new(env.clone()))));
+        let mut user_agent =
+            format!("acsgen/{} ({}; {})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
         if let Some(suffix) = self.user_agent_suffix.filter(|s| !s.is_empty()) {
             user_agent.push(' ');
             user_agent.push_str(&suffix);
@@ -303,35 +292,21 @@ mod tests {
     #[test]
     fn region_defaults_from_environment_then_profile() {
         let env = FixedEnvironment::new().var("ALIBABA_CLOUD_REGION_ID", "cn-beijing");
-        let config = Config::builder()
-            .environment(Arc::new(env))
-            .build()
-            .unwrap();
+        let config = Config::builder().environment(Arc::new(env)).build().unwrap();
         assert_eq!(config.region(), Some("cn-beijing"));
 
         let profile = r#"{"current":"p","profiles":[{"name":"p","mode":"AK","access_key_id":"a","access_key_secret":"b","region_id":"cn-shenzhen"}]}"#;
-        let env = FixedEnvironment::new()
-            .var("HOME", "/h")
-            .file("/h/.aliyun/config.json", profile);
-        let config = Config::builder()
-            .environment(Arc::new(env))
-            .build()
-            .unwrap();
+        let env = FixedEnvironment::new().var("HOME", "/h").file("/h/.aliyun/config.json", profile);
+        let config = Config::builder().environment(Arc::new(env)).build().unwrap();
         assert_eq!(config.region(), Some("cn-shenzhen"));
 
-        let config = Config::builder()
-            .region("cn-hangzhou")
-            .environment(Arc::new(FixedEnvironment::new()))
-            .build();
+        let config = Config::builder().region("cn-hangzhou").environment(Arc::new(FixedEnvironment::new())).build();
         assert_eq!(config.unwrap().region(), Some("cn-hangzhou"));
     }
 
     #[test]
     fn bad_endpoint_is_a_config_time_error() {
-        let err = Config::builder()
-            .endpoint("ftp://example")
-            .build()
-            .unwrap_err();
+        let err = Config::builder().endpoint("ftp://example").build().unwrap_err();
         assert!(err.to_string().contains("ftp://example"), "{err}");
     }
 
@@ -343,13 +318,7 @@ mod tests {
             .build()
             .unwrap();
         let text = format!("{config:?}");
-        assert!(
-            text.contains("LTAIkey") && text.contains("importer/1.0"),
-            "{text}"
-        );
-        assert!(
-            !text.contains("very-secret") && !text.contains("very-token"),
-            "{text}"
-        );
+        assert!(text.contains("LTAIkey") && text.contains("importer/1.0"), "{text}");
+        assert!(!text.contains("very-secret") && !text.contains("very-token"), "{text}");
     }
 }

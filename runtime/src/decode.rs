@@ -35,33 +35,20 @@ enum Segment<'a> {
 
 impl<'a> Path<'a> {
     /// The document root.
-    pub const ROOT: Path<'static> = Path {
-        parent: None,
-        segment: Segment::Root,
-    };
+    pub const ROOT: Path<'static> = Path { parent: None, segment: Segment::Root };
 
     /// The member `key` of this position.
     pub fn key(&'a self, key: &'a str) -> Path<'a> {
-        Path {
-            parent: Some(self),
-            segment: Segment::Key(key),
-        }
+        Path { parent: Some(self), segment: Segment::Key(key) }
     }
 
     /// Item `index` of this position.
     pub fn index(&'a self, index: usize) -> Path<'a> {
-        Path {
-            parent: Some(self),
-            segment: Segment::Index(index),
-        }
+        Path { parent: Some(self), segment: Segment::Index(index) }
     }
 
     fn error(&self, expected: &'static str, found: &Value) -> DecodeError {
-        DecodeError {
-            path: self.to_string(),
-            expected,
-            found: describe(found),
-        }
+        DecodeError { path: self.to_string(), expected, found: describe(found) }
     }
 }
 
@@ -147,11 +134,9 @@ impl Decode for bool {
 impl Decode for i64 {
     fn decode(value: Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         let parsed = match &value {
-            Value::Number(n) => n.as_i64().or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            }),
+            Value::Number(n) => {
+                n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+            }
             Value::String(s) => s.trim().parse::<i64>().ok(),
             _ => None,
         };
@@ -161,10 +146,7 @@ impl Decode for i64 {
 
 impl Decode for i32 {
     fn decode(value: Value, path: &Path<'_>) -> Result<Self, DecodeError> {
-        let wide = i64::decode(value.clone(), path).map_err(|e| DecodeError {
-            expected: "a 32-bit integer",
-            ..e
-        })?;
+        let wide = i64::decode(value.clone(), path).map_err(|e| DecodeError { expected: "a 32-bit integer", ..e })?;
         i32::try_from(wide).map_err(|_| path.error("a 32-bit integer", &value))
     }
 }
@@ -203,11 +185,9 @@ impl<T: Decode> Decode for Option<T> {
 impl<T: Decode> Decode for Vec<T> {
     fn decode(value: Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {
-            Value::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| T::decode(item, &path.index(i)))
-                .collect(),
+            Value::Array(items) => {
+                items.into_iter().enumerate().map(|(i, item)| T::decode(item, &path.index(i))).collect()
+            }
             Value::Null => Ok(Vec::new()),
             // A single item where a list was declared (the XML-to-JSON shape of one-item lists).
             single => Ok(vec![T::decode(single, &path.index(0))?]),
@@ -302,9 +282,7 @@ mod tests {
     impl Decode for Item {
         fn decode(value: Value, path: &Path<'_>) -> Result<Self, DecodeError> {
             let mut o = Object::new(value, path)?;
-            Ok(Self {
-                count: o.take("Count")?,
-            })
+            Ok(Self { count: o.take("Count")? })
         }
     }
     impl Decode for Resp {
@@ -321,8 +299,7 @@ mod tests {
 
     #[test]
     fn integers_beyond_2_pow_53_are_exact() {
-        let body: Value =
-            serde_json::from_str(r#"{"RequestId":"r","Data":123497836486123457}"#).unwrap();
+        let body: Value = serde_json::from_str(r#"{"RequestId":"r","Data":123497836486123457}"#).unwrap();
         let resp: Resp = decode_response(body).unwrap();
         assert_eq!(resp.data, Some(123_497_836_486_123_457));
     }
@@ -335,37 +312,20 @@ mod tests {
         .unwrap();
         assert_eq!(
             resp,
-            Resp {
-                request_id: "42".into(),
-                data: Some(7),
-                ok: Some(true),
-                items: vec![Item { count: 3 }]
-            }
+            Resp { request_id: "42".into(), data: Some(7), ok: Some(true), items: vec![Item { count: 3 }] }
         );
-        let resp: Resp =
-            decode_response(json!({"RequestId": "r", "Data": "", "Success": null})).unwrap();
+        let resp: Resp = decode_response(json!({"RequestId": "r", "Data": "", "Success": null})).unwrap();
         assert_eq!((resp.data, resp.ok, resp.items.len()), (None, None, 0));
     }
 
     #[test]
     fn errors_name_the_path_not_the_value() {
-        let err = decode_response::<Resp>(
-            json!({"RequestId": "r", "Items": [{"Count": 1}, {"Count": "13800000000"}]}),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "Items[1].Count: expected a 32-bit integer, found a string of 11 characters"
-        );
+        let err = decode_response::<Resp>(json!({"RequestId": "r", "Items": [{"Count": 1}, {"Count": "13800000000"}]}))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "Items[1].Count: expected a 32-bit integer, found a string of 11 characters");
         let err = decode_response::<Resp>(json!({"Data": 1})).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "RequestId: expected a value, found nothing"
-        );
+        assert_eq!(err.to_string(), "RequestId: expected a value, found nothing");
         let err = decode_response::<Resp>(json!([1])).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "(response): expected an object, found a list of 1 items"
-        );
+        assert_eq!(err.to_string(), "(response): expected an object, found a list of 1 items");
     }
 }

@@ -39,9 +39,7 @@ impl Endpoint {
         } else if let Some(rest) = text.strip_prefix("http://") {
             ("http", rest)
         } else if text.contains("://") {
-            return Err(EndpointError(format!(
-                "endpoint `{text}`: only http:// and https:// are supported"
-            )));
+            return Err(EndpointError(format!("endpoint `{text}`: only http:// and https:// are supported")));
         } else {
             ("https", text)
         };
@@ -51,10 +49,7 @@ impl Endpoint {
                 "endpoint `{text}`: expected a host with an optional port and scheme, like `https://aiccs.aliyuncs.com` or `http://127.0.0.1:8080`"
             )));
         }
-        Ok(Self {
-            scheme,
-            authority: authority.to_owned(),
-        })
+        Ok(Self { scheme, authority: authority.to_owned() })
     }
 
     /// `http` or `https`.
@@ -130,13 +125,7 @@ pub fn resolve(
     if let Some((_, host)) = mapped {
         return Endpoint::parse(host);
     }
-    Endpoint::parse(&endpoint_from_rule(
-        service.product,
-        region,
-        service.rule,
-        network,
-        suffix,
-    )?)
+    Endpoint::parse(&endpoint_from_rule(service.product, region, service.rule, network, suffix)?)
 }
 
 #[cfg(test)]
@@ -147,29 +136,14 @@ mod tests {
     #[test]
     fn rule_vectors() {
         assert_eq!(
-            endpoint_from_rule(
-                "ecs",
-                Some("cn-hangzhou"),
-                EndpointRule::Regional,
-                None,
-                None
-            )
-            .unwrap(),
+            endpoint_from_rule("ecs", Some("cn-hangzhou"), EndpointRule::Regional, None, None).unwrap(),
             "ecs.cn-hangzhou.aliyuncs.com"
         );
         assert_eq!(
-            endpoint_from_rule(
-                "ecs",
-                Some("cn-hangzhou"),
-                EndpointRule::Central,
-                Some("intl"),
-                Some("test")
-            )
-            .unwrap(),
+            endpoint_from_rule("ecs", Some("cn-hangzhou"), EndpointRule::Central, Some("intl"), Some("test")).unwrap(),
             "ecs-test-intl.aliyuncs.com"
         );
-        let err =
-            endpoint_from_rule("ecs", Some(""), EndpointRule::Regional, None, None).unwrap_err();
+        let err = endpoint_from_rule("ecs", Some(""), EndpointRule::Regional, None, None).unwrap_err();
         assert!(err.0.starts_with("RegionId is empty"), "{err}");
         assert_eq!(
             endpoint_from_rule("Ecs", None, EndpointRule::Central, Some("public"), None).unwrap(),
@@ -180,48 +154,22 @@ mod tests {
     const AICCS: ServiceEndpoints = ServiceEndpoints {
         product: "aiccs",
         rule: EndpointRule::Central,
-        map: &[
-            ("cn-hangzhou", "aiccs.aliyuncs.com"),
-            ("cn-shanghai", "aiccs.aliyuncs.com"),
-        ],
+        map: &[("cn-hangzhou", "aiccs.aliyuncs.com"), ("cn-shanghai", "aiccs.aliyuncs.com")],
     };
 
     #[test]
     fn resolution_order() {
-        let explicit = resolve(
-            Some("http://127.0.0.1:8080"),
-            Some("cn-hangzhou"),
-            &AICCS,
-            None,
-            None,
-        )
-        .unwrap();
+        let explicit = resolve(Some("http://127.0.0.1:8080"), Some("cn-hangzhou"), &AICCS, None, None).unwrap();
+        assert_eq!((explicit.scheme(), explicit.authority()), ("http", "127.0.0.1:8080"));
         assert_eq!(
-            (explicit.scheme(), explicit.authority()),
-            ("http", "127.0.0.1:8080")
-        );
-        assert_eq!(
-            resolve(None, Some("cn-shanghai"), &AICCS, None, None)
-                .unwrap()
-                .to_string(),
+            resolve(None, Some("cn-shanghai"), &AICCS, None, None).unwrap().to_string(),
             "https://aiccs.aliyuncs.com"
         );
         // A region the map does not list falls back to the rule (aiccs is central).
+        assert_eq!(resolve(None, Some("eu-west-1"), &AICCS, None, None).unwrap().authority(), "aiccs.aliyuncs.com");
+        let ecs = ServiceEndpoints { product: "Ecs", rule: EndpointRule::Regional, map: &[] };
         assert_eq!(
-            resolve(None, Some("eu-west-1"), &AICCS, None, None)
-                .unwrap()
-                .authority(),
-            "aiccs.aliyuncs.com"
-        );
-        let ecs = ServiceEndpoints {
-            product: "Ecs",
-            rule: EndpointRule::Regional,
-            map: &[],
-        };
-        assert_eq!(
-            resolve(None, Some("cn-beijing"), &ecs, None, None)
-                .unwrap()
-                .authority(),
+            resolve(None, Some("cn-beijing"), &ecs, None, None).unwrap().authority(),
             "ecs.cn-beijing.aliyuncs.com"
         );
         assert!(resolve(None, None, &ecs, None, None).is_err());
@@ -229,14 +177,8 @@ mod tests {
 
     #[test]
     fn endpoint_parsing() {
-        assert_eq!(
-            Endpoint::parse("aiccs.aliyuncs.com").unwrap().base_url(),
-            "https://aiccs.aliyuncs.com/"
-        );
-        assert_eq!(
-            Endpoint::parse("http://localhost:9/").unwrap().authority(),
-            "localhost:9"
-        );
+        assert_eq!(Endpoint::parse("aiccs.aliyuncs.com").unwrap().base_url(), "https://aiccs.aliyuncs.com/");
+        assert_eq!(Endpoint::parse("http://localhost:9/").unwrap().authority(), "localhost:9");
         assert!(Endpoint::parse("ftp://x").is_err());
         assert!(Endpoint::parse("https://").is_err());
         assert!(Endpoint::parse("https://host/path").is_err());

@@ -96,8 +96,7 @@ pub enum Error {
 }
 
 fn request_id_suffix(id: Option<&str>) -> String {
-    id.map(|id| format!(" (request id {id})"))
-        .unwrap_or_default()
+    id.map(|id| format!(" (request id {id})")).unwrap_or_default()
 }
 
 impl Error {
@@ -159,11 +158,7 @@ pub struct ServiceError {
 }
 
 /// Codes that mean the request's timestamp was outside the service's window.
-const CLOCK_SKEW_CODES: &[&str] = &[
-    "InvalidTimeStamp.Expired",
-    "IllegalTimestamp",
-    "InvalidTimeStamp.Format",
-];
+const CLOCK_SKEW_CODES: &[&str] = &["InvalidTimeStamp.Expired", "IllegalTimestamp", "InvalidTimeStamp.Format"];
 
 impl ServiceError {
     /// Builds a service error from a parsed error body. `body` is kept verbatim.
@@ -177,9 +172,7 @@ impl ServiceError {
         let text = |keys: &[&str]| {
             keys.iter().find_map(|k| match body.get(*k) {
                 Some(serde_json::Value::String(s)) => Some(s.clone()),
-                Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => {
-                    Some(v.to_string())
-                }
+                Some(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => Some(v.to_string()),
                 _ => None,
             })
         };
@@ -259,12 +252,10 @@ impl ServiceError {
             "InvalidAccessKeyId.NotFound" | "InvalidAccessKeyId" => Some(
                 "the access key ID is unknown: check which credentials are in use (environment, CLI profile, credentials file)",
             ),
-            "SignatureDoesNotMatch" => {
-                Some("the signature was rejected: check the access key secret")
+            "SignatureDoesNotMatch" => Some("the signature was rejected: check the access key secret"),
+            "InvalidSecurityToken.Expired" | "InvalidSecurityToken.Malformed" => {
+                Some("the STS security token is expired or malformed: obtain new temporary credentials")
             }
-            "InvalidSecurityToken.Expired" | "InvalidSecurityToken.Malformed" => Some(
-                "the STS security token is expired or malformed: obtain new temporary credentials",
-            ),
             _ => None,
         }
     }

@@ -96,9 +96,7 @@ impl<T: Redact> Redact for Vec<T> {
 /// Maps keep their keys visible (they name variables, not values) and hide every value.
 impl<T: Redact> Redact for BTreeMap<String, T> {
     fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.iter().map(|(k, v)| (k, Redacted(v))))
-            .finish()
+        f.debug_map().entries(self.iter().map(|(k, v)| (k, Redacted(v)))).finish()
     }
 }
 

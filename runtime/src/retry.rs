@@ -20,21 +20,14 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     /// 3 attempts, backoff from 200 ms doubling up to 20 s, with jitter.
     fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(20),
-        }
+        Self { max_attempts: 3, initial_backoff: Duration::from_millis(200), max_backoff: Duration::from_secs(20) }
     }
 }
 
 impl RetryPolicy {
     /// Up to `max_attempts` attempts in all (at least 1), default backoff.
     pub fn new(max_attempts: u32) -> Self {
-        Self {
-            max_attempts: max_attempts.max(1),
-            ..Self::default()
-        }
+        Self { max_attempts: max_attempts.max(1), ..Self::default() }
     }
 
     /// One attempt, no retries.
@@ -58,10 +51,7 @@ impl RetryPolicy {
     /// half the exponential step is fixed, half is jitter, so concurrent clients spread out.
     pub fn backoff(&self, retry: u32, random: f64) -> Duration {
         let exponent = retry.saturating_sub(1).min(20);
-        let step = self
-            .initial_backoff
-            .saturating_mul(1 << exponent)
-            .min(self.max_backoff);
+        let step = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
         let half = step / 2;
         half + half.mul_f64(random.clamp(0.0, 1.0))
     }
@@ -79,12 +69,8 @@ pub enum Failure<'a> {
 }
 
 /// Codes the service returns without having acted on the request.
-const SAFE_CODES: &[&str] = &[
-    "ServiceUnavailable",
-    "SignatureNonceUsed",
-    "InvalidTimeStamp.Expired",
-    "IllegalTimestamp",
-];
+const SAFE_CODES: &[&str] =
+    &["ServiceUnavailable", "SignatureNonceUsed", "InvalidTimeStamp.Expired", "IllegalTimestamp"];
 
 /// True when resending cannot apply the request twice, whatever the operation.
 pub fn is_safe_to_resend(failure: &Failure<'_>) -> bool {
@@ -100,20 +86,14 @@ pub fn is_transient(failure: &Failure<'_>) -> bool {
     match failure {
         Failure::Connect | Failure::NoAnswer => true,
         Failure::Service(e) => {
-            is_safe_to_resend(failure)
-                || e.status() >= 500
-                || matches!(e.code(), "InternalError" | "UnknownError")
+            is_safe_to_resend(failure) || e.status() >= 500 || matches!(e.code(), "InternalError" | "UnknownError")
         }
     }
 }
 
 /// Whether to try again after `failure`.
 pub fn should_retry(failure: &Failure<'_>, idempotent: bool) -> bool {
-    if idempotent {
-        is_transient(failure)
-    } else {
-        is_safe_to_resend(failure)
-    }
+    if idempotent { is_transient(failure) } else { is_safe_to_resend(failure) }
 }
 
 #[cfg(test)]

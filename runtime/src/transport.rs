@@ -7,12 +7,38 @@ use std::time::Duration;
 
 use rustls_platform_verifier::BuilderVerifierExt as _;
 
-/// A signed request, ready to go.
-pub(crate) struct HttpRequest {
-    pub method: reqwest::Method,
+/// A signed HTTP request, exactly as it will be sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// `GET`, `POST`, …
+    pub method: &'static str,
+    /// Scheme, authority, path and the encoded query.
     pub url: String,
+    /// Every header, signature included.
     pub headers: Vec<(String, String)>,
+    /// The body bytes.
     pub body: Vec<u8>,
+}
+
+impl SignedRequest {
+    /// A header's value (names compare case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for SignedRequest {
+    // Signatures, tokens and parameter values (phone numbers among them) stay out: names and sizes only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base = self.url.split('?').next().unwrap_or_default();
+        let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("SignedRequest")
+            .field("method", &self.method)
+            .field("url", &base)
+            .field("headers", &header_names)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 /// What came back.
@@ -57,15 +83,9 @@ impl Transport {
     }
 
     /// Sends `request` and reads the whole answer within `limit`.
-    pub(crate) async fn send(
-        &self,
-        request: HttpRequest,
-        limit: Duration,
-    ) -> Result<HttpResponse, SendError> {
-        let mut builder = self
-            .http
-            .request(request.method, &request.url)
-            .body(request.body);
+    pub(crate) async fn send(&self, request: &SignedRequest, limit: Duration) -> Result<HttpResponse, SendError> {
+        let method = reqwest::Method::from_bytes(request.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let mut builder = self.http.request(method, &request.url).body(request.body.clone());
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }
@@ -79,15 +99,8 @@ impl Transport {
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .filter(|ms| *ms > 0)
                 .map(Duration::from_millis);
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| SendError::NoAnswer(error_chain(e)))?;
-            Ok(HttpResponse {
-                status,
-                retry_after,
-                body: body.to_vec(),
-            })
+            let body = response.bytes().await.map_err(|e| SendError::NoAnswer(error_chain(e)))?;
+            Ok(HttpResponse { status, retry_after, body: body.to_vec() })
         };
         match tokio::time::timeout(limit, exchange).await {
             Ok(result) => result,
@@ -98,11 +111,7 @@ impl Transport {
 
 fn classify(e: reqwest::Error) -> SendError {
     // A connect error (refused, DNS, TLS handshake, connect timeout) means the request never left.
-    if e.is_connect() {
-        SendError::Connect(error_chain(e))
-    } else {
-        SendError::NoAnswer(error_chain(e))
-    }
+    if e.is_connect() { SendError::Connect(error_chain(e)) } else { SendError::NoAnswer(error_chain(e)) }
 }
 
 /// The error and its causes, one line, without the URL (V1 URLs carry the signature and token).

@@ -16,11 +16,7 @@ pub struct FieldError {
 
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
+        if self.path.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.path, self.message) }
     }
 }
 
@@ -106,11 +102,7 @@ impl Validator {
 
     /// `Ok` when nothing was recorded.
     pub fn finish(self) -> Result<(), ValidationErrors> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ValidationErrors(self.errors))
-        }
+        if self.errors.is_empty() { Ok(()) } else { Err(ValidationErrors(self.errors)) }
     }
 
     /// Runs `f` with the path extended by `.name`.
@@ -135,10 +127,7 @@ impl Validator {
 
     /// Records a problem at the current path.
     pub fn error(&mut self, message: impl fmt::Display) {
-        self.errors.push(FieldError {
-            path: self.path.clone(),
-            message: message.to_string(),
-        });
+        self.errors.push(FieldError { path: self.path.clone(), message: message.to_string() });
     }
 
     /// At most `max` characters.
@@ -196,24 +185,17 @@ impl Validator {
     pub fn pattern(&mut self, value: &str, pattern: &Pattern) {
         match pattern.regex() {
             Some(re) if re.is_match(value) => {}
-            Some(_) => self.error(format_args!(
-                "does not match the pattern `{}`",
-                pattern.source
-            )),
-            None => self.error(format_args!(
-                "the spec's pattern `{}` is not a valid regular expression",
-                pattern.source
-            )),
+            Some(_) => self.error(format_args!("does not match the pattern `{}`", pattern.source)),
+            None => {
+                self.error(format_args!("the spec's pattern `{}` is not a valid regular expression", pattern.source))
+            }
         }
     }
 
     /// One of `allowed` (the spec's `enum`).
     pub fn one_of(&mut self, value: &str, allowed: &[&str]) {
         if !allowed.contains(&value) {
-            self.error(format_args!(
-                "`{value}` is not one of {}",
-                allowed.join(", ")
-            ));
+            self.error(format_args!("`{value}` is not one of {}", allowed.join(", ")));
         }
     }
 }
@@ -228,10 +210,7 @@ pub struct Pattern {
 impl Pattern {
     /// A pattern for `source`; generated code keeps one in a `static`.
     pub const fn new(source: &'static str) -> Self {
-        Self {
-            source,
-            compiled: OnceLock::new(),
-        }
+        Self { source, compiled: OnceLock::new() }
     }
 
     /// The pattern text.
@@ -240,9 +219,7 @@ impl Pattern {
     }
 
     fn regex(&self) -> Option<&regex_lite::Regex> {
-        self.compiled
-            .get_or_init(|| regex_lite::Regex::new(self.source).ok())
-            .as_ref()
+        self.compiled.get_or_init(|| regex_lite::Regex::new(self.source).ok()).as_ref()
     }
 }
 
@@ -266,14 +243,8 @@ mod tests {
     #[test]
     fn paths_and_messages() {
         let records = vec![
-            Record {
-                out_id: Some("a".into()),
-                number: "1".into(),
-            },
-            Record {
-                out_id: Some("é".repeat(130)),
-                number: String::new(),
-            },
+            Record { out_id: Some("a".into()), number: "1".into() },
+            Record { out_id: Some("é".repeat(130)), number: String::new() },
         ];
         let mut v = Validator::new();
         v.field("PhoneNumberList", |v| {

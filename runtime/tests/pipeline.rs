@@ -23,20 +23,10 @@ fn fast_retries(attempts: u32) -> RetryPolicy {
     RetryPolicy::new(attempts).with_backoff(Duration::from_millis(20), Duration::from_millis(100))
 }
 
-async fn call(
-    server: &ScriptedServer,
-    retry: RetryPolicy,
-    idempotent: bool,
-) -> Result<acsgen::RawResponse, Error> {
+async fn call(server: &ScriptedServer, retry: RetryPolicy, idempotent: bool) -> Result<acsgen::RawResponse, Error> {
     let client = ServiceClient::new(&config(&server.endpoint, retry), &SERVICE);
-    let meta = if idempotent {
-        &IDEMPOTENT
-    } else {
-        &NON_IDEMPOTENT
-    };
-    client
-        .execute(meta, &Ping::new("hello").params().unwrap())
-        .await
+    let meta = if idempotent { &IDEMPOTENT } else { &NON_IDEMPOTENT };
+    client.execute(meta, &Ping::new("hello").params().unwrap()).await
 }
 
 /// Every error shape the service sends, read into one error type with all its fields.
@@ -91,19 +81,10 @@ async fn error_shapes() {
     ];
     for case in cases {
         let server = ScriptedServer::start(vec![case.step.clone()]).await;
-        let err = call(&server, RetryPolicy::disabled(), false)
-            .await
-            .unwrap_err();
-        let service = err
-            .service_error()
-            .unwrap_or_else(|| panic!("{:?}: {err}", case.step));
+        let err = call(&server, RetryPolicy::disabled(), false).await.unwrap_err();
+        let service = err.service_error().unwrap_or_else(|| panic!("{:?}: {err}", case.step));
         assert_eq!(
-            (
-                service.status(),
-                service.code(),
-                service.message(),
-                service.request_id()
-            ),
+            (service.status(), service.code(), service.message(), service.request_id()),
             (case.status, case.code, case.message, case.request_id)
         );
         let shown = err.to_string();
@@ -115,64 +96,28 @@ async fn error_shapes() {
 
     // The optional fields, from the first two shapes.
     let server = ScriptedServer::start(vec![
-        Step::json(
-            400,
-            json!({"Code":"X","Message":"m","RequestId":"r","HostId":"h","Recommend":"https://r"}),
-        ),
-        Step::json(
-            403,
-            json!({"Code":"Y","Message":"m","RequestId":"r","AccessDeniedDetail":"detail"}),
-        ),
-        Step::Respond {
-            status: 429,
-            headers: retry_after("1500"),
-            body: json!({"Code":"Throttling"}).to_string(),
-        },
+        Step::json(400, json!({"Code":"X","Message":"m","RequestId":"r","HostId":"h","Recommend":"https://r"})),
+        Step::json(403, json!({"Code":"Y","Message":"m","RequestId":"r","AccessDeniedDetail":"detail"})),
+        Step::Respond { status: 429, headers: retry_after("1500"), body: json!({"Code":"Throttling"}).to_string() },
     ])
     .await;
-    let e = call(&server, RetryPolicy::disabled(), false)
-        .await
-        .unwrap_err();
+    let e = call(&server, RetryPolicy::disabled(), false).await.unwrap_err();
     let s = e.service_error().unwrap();
-    assert_eq!(
-        (s.host_id(), s.recommend(), s.access_denied_detail()),
-        (Some("h"), Some("https://r"), None)
-    );
-    let e = call(&server, RetryPolicy::disabled(), false)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.service_error().unwrap().access_denied_detail(),
-        Some("detail")
-    );
-    let e = call(&server, RetryPolicy::disabled(), false)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.service_error().unwrap().retry_after(),
-        Some(Duration::from_millis(1500))
-    );
+    assert_eq!((s.host_id(), s.recommend(), s.access_denied_detail()), (Some("h"), Some("https://r"), None));
+    let e = call(&server, RetryPolicy::disabled(), false).await.unwrap_err();
+    assert_eq!(e.service_error().unwrap().access_denied_detail(), Some("detail"));
+    let e = call(&server, RetryPolicy::disabled(), false).await.unwrap_err();
+    assert_eq!(e.service_error().unwrap().retry_after(), Some(Duration::from_millis(1500)));
 }
 
 /// A 200 whose body is not JSON: for a non-idempotent call the outcome is unknown; otherwise a decode error.
 #[tokio::test]
 async fn unreadable_success_bodies() {
-    let not_json = || Step::Respond {
-        status: 200,
-        headers: vec![],
-        body: "not json".into(),
-    };
+    let not_json = || Step::Respond { status: 200, headers: vec![], body: "not json".into() };
     let server = ScriptedServer::start(vec![not_json()]).await;
-    assert!(
-        call(&server, RetryPolicy::disabled(), false)
-            .await
-            .unwrap_err()
-            .is_outcome_unknown()
-    );
+    assert!(call(&server, RetryPolicy::disabled(), false).await.unwrap_err().is_outcome_unknown());
     let server = ScriptedServer::start(vec![not_json()]).await;
-    let err = call(&server, RetryPolicy::disabled(), true)
-        .await
-        .unwrap_err();
+    let err = call(&server, RetryPolicy::disabled(), true).await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err}");
 }
 
@@ -182,19 +127,14 @@ async fn throttling_is_retried_with_backoff_and_resigned() {
         Step::Respond {
             status: 400,
             headers: vec![("x-acs-retry-after".into(), "120".into())],
-            body: json!({"Code":"Throttling.User","Message":"slow down","RequestId":"t1"})
-                .to_string(),
+            body: json!({"Code":"Throttling.User","Message":"slow down","RequestId":"t1"}).to_string(),
         },
-        Step::json(
-            503,
-            json!({"Code":"Throttling","Message":"slow down","RequestId":"t2"}),
-        ),
+        Step::json(503, json!({"Code":"Throttling","Message":"slow down","RequestId":"t2"})),
         Step::ok(),
     ])
     .await;
     let started = Instant::now();
-    let policy =
-        RetryPolicy::new(3).with_backoff(Duration::from_millis(100), Duration::from_secs(1));
+    let policy = RetryPolicy::new(3).with_backoff(Duration::from_millis(100), Duration::from_secs(1));
     let answer = call(&server, policy, false).await.unwrap();
     let elapsed = started.elapsed();
     assert_eq!(answer.request_id.as_deref(), Some("req-ok"));
@@ -202,14 +142,8 @@ async fn throttling_is_retried_with_backoff_and_resigned() {
     assert_eq!(requests.len(), 3);
     // 120 ms as the service asked, then at least half of the second backoff step (200 ms).
     assert!(elapsed >= Duration::from_millis(220), "{elapsed:?}");
-    let nonces: Vec<_> = requests
-        .iter()
-        .map(|r| r.header("x-acs-signature-nonce").unwrap().to_owned())
-        .collect();
-    assert!(
-        nonces[0] != nonces[1] && nonces[1] != nonces[2],
-        "each attempt is signed afresh"
-    );
+    let nonces: Vec<_> = requests.iter().map(|r| r.header("x-acs-signature-nonce").unwrap().to_owned()).collect();
+    assert!(nonces[0] != nonces[1] && nonces[1] != nonces[2], "each attempt is signed afresh");
     assert_eq!(requests[0].header("x-acs-retry-attempts"), None);
     assert_eq!(requests[1].header("x-acs-retry-attempts"), Some("1"));
     assert_eq!(requests[1].header("x-acs-retry-delay"), Some("120"));
@@ -230,32 +164,19 @@ async fn connect_failure_is_retried() {
         let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         *slot.lock().unwrap() = Some(ScriptedServer::serve(listener, vec![Step::ok()]));
     });
-    let policy =
-        RetryPolicy::new(4).with_backoff(Duration::from_millis(200), Duration::from_millis(400));
+    let policy = RetryPolicy::new(4).with_backoff(Duration::from_millis(200), Duration::from_millis(400));
     let client = ServiceClient::new(&config(&endpoint, policy), &SERVICE);
-    let answer = client
-        .execute(&NON_IDEMPOTENT, &Ping::new("x").params().unwrap())
-        .await
-        .unwrap();
+    let answer = client.execute(&NON_IDEMPOTENT, &Ping::new("x").params().unwrap()).await.unwrap();
     assert_eq!(answer.status, 200);
-    assert_eq!(
-        received.lock().unwrap().as_ref().unwrap().requests().len(),
-        1
-    );
+    assert_eq!(received.lock().unwrap().as_ref().unwrap().requests().len(), 1);
 
     // With nothing listening at all, the error says the request was never delivered.
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let dead = format!("http://{}", probe.local_addr().unwrap());
     drop(probe);
     let client = ServiceClient::new(&config(&dead, fast_retries(2)), &SERVICE);
-    let err = client
-        .execute(&NON_IDEMPOTENT, &Ping::new("x").params().unwrap())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::Connect { .. }) && err.is_not_sent(),
-        "{err}"
-    );
+    let err = client.execute(&NON_IDEMPOTENT, &Ping::new("x").params().unwrap()).await.unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }) && err.is_not_sent(), "{err}");
 }
 
 #[tokio::test]
@@ -268,21 +189,13 @@ async fn dropped_connection_after_sending_is_not_resent_for_non_idempotent_calls
 
     // The same failure is retried for an idempotent operation.
     let server = ScriptedServer::start(vec![Step::DropAfterRead, Step::ok()]).await;
-    assert_eq!(
-        call(&server, fast_retries(3), true).await.unwrap().status,
-        200
-    );
+    assert_eq!(call(&server, fast_retries(3), true).await.unwrap().status, 200);
     assert_eq!(server.requests().len(), 2);
 }
 
 #[tokio::test]
 async fn server_errors_are_resent_only_when_idempotent() {
-    let internal = || {
-        Step::json(
-            500,
-            json!({"Code":"InternalError","Message":"oops","RequestId":"e"}),
-        )
-    };
+    let internal = || Step::json(500, json!({"Code":"InternalError","Message":"oops","RequestId":"e"}));
     let server = ScriptedServer::start(vec![internal(), Step::ok()]).await;
     let err = call(&server, fast_retries(3), false).await.unwrap_err();
     assert_eq!(err.code(), Some("InternalError"));
@@ -294,14 +207,8 @@ async fn server_errors_are_resent_only_when_idempotent() {
 
     // ServiceUnavailable and nonce rejections mean the service did nothing: resent even when not idempotent.
     let server = ScriptedServer::start(vec![
-        Step::json(
-            503,
-            json!({"Code":"ServiceUnavailable","Message":"busy","RequestId":"u"}),
-        ),
-        Step::json(
-            400,
-            json!({"Code":"SignatureNonceUsed","Message":"nonce","RequestId":"n"}),
-        ),
+        Step::json(503, json!({"Code":"ServiceUnavailable","Message":"busy","RequestId":"u"})),
+        Step::json(400, json!({"Code":"SignatureNonceUsed","Message":"nonce","RequestId":"n"})),
         Step::ok(),
     ])
     .await;
@@ -309,11 +216,9 @@ async fn server_errors_are_resent_only_when_idempotent() {
     assert_eq!(server.requests().len(), 3);
 
     // Business errors are final.
-    let server = ScriptedServer::start(vec![
-        Step::json(400, json!({"Code":"InvalidParameter","Message":"m"})),
-        Step::ok(),
-    ])
-    .await;
+    let server =
+        ScriptedServer::start(vec![Step::json(400, json!({"Code":"InvalidParameter","Message":"m"})), Step::ok()])
+            .await;
     assert!(call(&server, fast_retries(3), true).await.is_err());
     assert_eq!(server.requests().len(), 1);
 }
@@ -331,24 +236,13 @@ async fn attempt_and_call_time_limits() {
     };
     let server = ScriptedServer::start(vec![Step::Stall(Duration::from_secs(2)), Step::ok()]).await;
     let client = ServiceClient::new(&config(&server.endpoint, fast_retries(3)), &SERVICE);
-    let err = client
-        .execute(&NON_IDEMPOTENT, &Ping::new("x").params().unwrap())
-        .await
-        .unwrap_err();
-    assert!(
-        err.is_outcome_unknown() && err.to_string().contains("no answer within"),
-        "{err}"
-    );
+    let err = client.execute(&NON_IDEMPOTENT, &Ping::new("x").params().unwrap()).await.unwrap_err();
+    assert!(err.is_outcome_unknown() && err.to_string().contains("no answer within"), "{err}");
     assert_eq!(server.requests().len(), 1);
 
     let server = ScriptedServer::start(vec![Step::Stall(Duration::from_secs(2)), Step::ok()]).await;
     let client = ServiceClient::new(&config(&server.endpoint, fast_retries(3)), &SERVICE);
-    assert!(
-        client
-            .execute(&IDEMPOTENT, &Ping::new("x").params().unwrap())
-            .await
-            .is_ok()
-    );
+    assert!(client.execute(&IDEMPOTENT, &Ping::new("x").params().unwrap()).await.is_ok());
 
     let server = ScriptedServer::start(vec![Step::Stall(Duration::from_secs(2)); 5]).await;
     let config = Config::builder()
@@ -365,11 +259,7 @@ async fn attempt_and_call_time_limits() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
-    assert!(
-        started.elapsed() < Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_millis(900), "{:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -377,10 +267,7 @@ async fn validation_happens_before_any_io() {
     let server = ScriptedServer::start(vec![Step::ok()]).await;
     let client = ServiceClient::new(&config(&server.endpoint, RetryPolicy::disabled()), &SERVICE);
     let err = client.send(&Ping::new(&"x".repeat(65))).await.unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "Ping: invalid request, nothing was sent: Text: 65 characters, at most 64"
-    );
+    assert_eq!(err.to_string(), "Ping: invalid request, nothing was sent: Text: 65 characters, at most 64");
     assert!(err.is_not_sent());
     assert!(server.requests().is_empty());
     let answer = client.send(&Ping::new("fine")).await.unwrap();
@@ -410,10 +297,7 @@ fn secrets_tokens_signatures_and_phone_numbers_stay_out_of_logs_debug_and_displa
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let secret = "SECRET-abc123xyz";
     let token = "TOKEN-sts-987654";
     let phone = "13800000000";
@@ -423,15 +307,9 @@ fn secrets_tokens_signatures_and_phone_numbers_stay_out_of_logs_debug_and_displa
         runtime.block_on(async {
             for version in [SignatureVersion::V3, SignatureVersion::V1] {
                 let server = ScriptedServer::start(vec![
-                    Step::json(
-                        400,
-                        json!({"Code":"Throttling.User","Message":"m","RequestId":"r1"}),
-                    ),
+                    Step::json(400, json!({"Code":"Throttling.User","Message":"m","RequestId":"r1"})),
                     Step::ok(),
-                    Step::json(
-                        400,
-                        json!({"Code":"InvalidParameter","Message":"bad","RequestId":"r2"}),
-                    ),
+                    Step::json(400, json!({"Code":"InvalidParameter","Message":"bad","RequestId":"r2"})),
                     Step::DropAfterRead,
                 ])
                 .await;
@@ -447,24 +325,17 @@ fn secrets_tokens_signatures_and_phone_numbers_stay_out_of_logs_debug_and_displa
                 let ok = client.execute(&NON_IDEMPOTENT, &params).await.unwrap();
                 let bad = client.execute(&NON_IDEMPOTENT, &params).await.unwrap_err();
                 let dropped = client.execute(&NON_IDEMPOTENT, &params).await.unwrap_err();
-                shown.push_str(&format!(
-                    "{config:?} {client:?} {ok:?} {bad} {bad:?} {dropped} {dropped:?} {params:?}"
-                ));
+                shown.push_str(&format!("{config:?} {client:?} {ok:?} {bad} {bad:?} {dropped} {dropped:?} {params:?}"));
                 for request in server.requests() {
                     if let Some(auth) = request.header("authorization") {
                         signatures.push(auth.rsplit("Signature=").next().unwrap().to_owned());
                     }
-                    if let Some((_, sig)) =
-                        request.query().into_iter().find(|(k, _)| k == "Signature")
-                    {
+                    if let Some((_, sig)) = request.query().into_iter().find(|(k, _)| k == "Signature") {
                         signatures.push(sig);
                     }
                     assert!(
                         request.header("x-acs-security-token") == Some(token)
-                            || request
-                                .query()
-                                .iter()
-                                .any(|(k, v)| k == "SecurityToken" && v == token),
+                            || request.query().iter().any(|(k, v)| k == "SecurityToken" && v == token),
                         "the token is sent to the service"
                     );
                 }
@@ -472,28 +343,12 @@ fn secrets_tokens_signatures_and_phone_numbers_stay_out_of_logs_debug_and_displa
         })
     });
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        logs.contains("acsgen.call") && logs.contains("Ping") && logs.contains("retrying"),
-        "{logs}"
-    );
-    assert!(
-        logs.contains("request_id") && logs.contains("latency_ms") && logs.contains("attempt"),
-        "{logs}"
-    );
+    assert!(logs.contains("acsgen.call") && logs.contains("Ping") && logs.contains("retrying"), "{logs}");
+    assert!(logs.contains("request_id") && logs.contains("latency_ms") && logs.contains("attempt"), "{logs}");
     assert_eq!(signatures.len(), 8, "every request was signed");
     let everything = format!("{logs}\n{shown}");
-    for needle in [secret, token, phone]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(signatures)
-    {
-        assert!(
-            !everything.contains(&needle),
-            "`{needle}` leaked:\n{everything}"
-        );
+    for needle in [secret, token, phone].iter().map(|s| s.to_string()).chain(signatures) {
+        assert!(!everything.contains(&needle), "`{needle}` leaked:\n{everything}");
     }
-    assert!(
-        shown.contains("visible-key-id"),
-        "the key ID itself is not secret"
-    );
+    assert!(shown.contains("visible-key-id"), "the key ID itself is not secret");
 }

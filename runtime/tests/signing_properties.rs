@@ -5,11 +5,8 @@ use acsgen::encode::{percent_decode, percent_encode};
 use acsgen::sign::{SignableRequest, SigningKey, v1, v3};
 use proptest::prelude::*;
 
-const KEY: SigningKey<'static> = SigningKey {
-    access_key_id: "id",
-    access_key_secret: "secret",
-    security_token: Some("token"),
-};
+const KEY: SigningKey<'static> =
+    SigningKey { access_key_id: "id", access_key_secret: "secret", security_token: Some("token") };
 
 fn pair() -> impl Strategy<Value = (String, String)> {
     ("[A-Za-z][A-Za-z0-9.]{0,12}", any::<String>())

@@ -12,12 +12,7 @@ fn pairs(value: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("a list of [name, value] pairs")
         .iter()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap().to_owned(),
-                p[1].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
         .collect()
 }
 
@@ -27,13 +22,8 @@ fn expected(dir: &Path, name: &str) -> Option<String> {
 
 /// Runs one case; returns how many expected values it checked.
 fn run_case(dir: &Path) -> usize {
-    let request: Value =
-        serde_json::from_str(&fs::read_to_string(dir.join("request.json")).unwrap()).unwrap();
-    let text = |k: &str| {
-        request[k]
-            .as_str()
-            .unwrap_or_else(|| panic!("{}: `{k}` missing", dir.display()))
-    };
+    let request: Value = serde_json::from_str(&fs::read_to_string(dir.join("request.json")).unwrap()).unwrap();
+    let text = |k: &str| request[k].as_str().unwrap_or_else(|| panic!("{}: `{k}` missing", dir.display()));
     let key = SigningKey {
         access_key_id: text("access_key_id"),
         access_key_secret: text("access_key_secret"),
@@ -51,37 +41,19 @@ fn run_case(dir: &Path) -> usize {
             let query = pairs(&request["query"]);
             let headers = pairs(&request["headers"]);
             let body = text("body").as_bytes();
-            let signable = SignableRequest {
-                method: text("method"),
-                path: text("path"),
-                query: &query,
-                headers: &headers,
-                body,
-            };
+            let signable =
+                SignableRequest { method: text("method"), path: text("path"), query: &query, headers: &headers, body };
             let signed = v3::sign(&signable, &key, text("timestamp"), text("nonce"));
             check("canonical-request.txt", &signed.canonical_request);
-            check(
-                "hashed-canonical-request.txt",
-                &v3::hash_payload(signed.canonical_request.as_bytes()),
-            );
+            check("hashed-canonical-request.txt", &v3::hash_payload(signed.canonical_request.as_bytes()));
             check("string-to-sign.txt", &signed.string_to_sign);
             check("signature.txt", &signed.signature);
-            let authorization = signed
-                .headers
-                .iter()
-                .find(|(k, _)| k == "authorization")
-                .unwrap();
+            let authorization = signed.headers.iter().find(|(k, _)| k == "authorization").unwrap();
             check("authorization.txt", &authorization.1);
         }
         "v1" => {
             let params = pairs(&request["params"]);
-            let signed = v1::sign(
-                text("method"),
-                &params,
-                &key,
-                text("timestamp"),
-                text("nonce"),
-            );
+            let signed = v1::sign(text("method"), &params, &key, text("timestamp"), text("nonce"));
             check("string-to-sign.txt", &signed.string_to_sign);
             check("signature.txt", &signed.signature);
         }
@@ -93,11 +65,8 @@ fn run_case(dir: &Path) -> usize {
 #[test]
 fn vendor_signing_examples() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/signing-vectors");
-    let mut cases: Vec<PathBuf> = fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let mut cases: Vec<PathBuf> =
+        fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
     cases.sort();
     let mut report = Vec::new();
     for case in &cases {

@@ -22,22 +22,14 @@ pub struct Cached<P> {
 
 impl<P: fmt::Debug> fmt::Debug for Cached<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cached")
-            .field("inner", &self.inner)
-            .field("refresh_margin", &self.refresh_margin)
-            .finish()
+        f.debug_struct("Cached").field("inner", &self.inner).field("refresh_margin", &self.refresh_margin).finish()
     }
 }
 
 impl<P: ProvideCredentials> Cached<P> {
     /// Caches `inner` with the default refresh margin.
     pub fn new(inner: P) -> Self {
-        Self {
-            inner,
-            refresh_margin: DEFAULT_REFRESH_MARGIN,
-            now: SystemTime::now,
-            cached: Mutex::new(None),
-        }
+        Self { inner, refresh_margin: DEFAULT_REFRESH_MARGIN, now: SystemTime::now, cached: Mutex::new(None) }
     }
 
     /// Refreshes this long before expiry.
@@ -98,28 +90,17 @@ mod tests {
         fn provide_credentials(&self) -> CredentialsFuture<'_> {
             let n = self.0.fetch_add(1, Ordering::SeqCst);
             let exp = clock() + Duration::from_secs(600);
-            Box::pin(
-                async move { Ok(Credentials::sts(format!("id-{n}"), "s", "t").with_expiry(exp)) },
-            )
+            Box::pin(async move { Ok(Credentials::sts(format!("id-{n}"), "s", "t").with_expiry(exp)) })
         }
     }
 
     #[tokio::test]
     async fn refreshes_only_near_expiry() {
         let cached = Cached::new(Counting::default()).with_clock(clock);
-        assert_eq!(
-            cached.provide_credentials().await.unwrap().access_key_id(),
-            "id-0"
-        );
+        assert_eq!(cached.provide_credentials().await.unwrap().access_key_id(), "id-0");
         CLOCK.fetch_add(400, Ordering::SeqCst); // 200 s left: still above the 180 s margin
-        assert_eq!(
-            cached.provide_credentials().await.unwrap().access_key_id(),
-            "id-0"
-        );
+        assert_eq!(cached.provide_credentials().await.unwrap().access_key_id(), "id-0");
         CLOCK.fetch_add(30, Ordering::SeqCst); // 170 s left: refresh
-        assert_eq!(
-            cached.provide_credentials().await.unwrap().access_key_id(),
-            "id-1"
-        );
+        assert_eq!(cached.provide_credentials().await.unwrap().access_key_id(), "id-1");
     }
 }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use super::{
-    CliProfile, Credentials, CredentialsError, CredentialsFuture, Environment,
-    EnvironmentVariables, IniFile, ProvideCredentials,
+    CliProfile, Credentials, CredentialsError, CredentialsFuture, Environment, EnvironmentVariables, IniFile,
+    ProvideCredentials,
 };
 
 /// Tries providers in order and returns the first credentials found.
@@ -54,15 +54,11 @@ mod tests {
     use crate::credentials::FixedEnvironment;
 
     const CLI: &str = r#"{"current":"default","profiles":[{"name":"default","mode":"AK","access_key_id":"cli-id","access_key_secret":"cli-s"}]}"#;
-    const INI: &str =
-        "[default]\ntype = access_key\naccess_key_id = ini-id\naccess_key_secret = ini-s\n";
+    const INI: &str = "[default]\ntype = access_key\naccess_key_id = ini-id\naccess_key_secret = ini-s\n";
 
     async fn id(env: FixedEnvironment) -> Result<String, CredentialsError> {
         let chain = DefaultChain::new(Arc::new(env));
-        chain
-            .provide_credentials()
-            .await
-            .map(|c| c.access_key_id().to_owned())
+        chain.provide_credentials().await.map(|c| c.access_key_id().to_owned())
     }
 
     #[tokio::test]
@@ -79,23 +75,14 @@ mod tests {
             .file("/h/.aliyun/config.json", CLI)
             .file("/h/.alibabacloud/credentials", INI);
         assert_eq!(id(files).await.unwrap(), "cli-id");
-        let ini_only = FixedEnvironment::new()
-            .var("HOME", "/h")
-            .file("/h/.alibabacloud/credentials", INI);
+        let ini_only = FixedEnvironment::new().var("HOME", "/h").file("/h/.alibabacloud/credentials", INI);
         assert_eq!(id(ini_only).await.unwrap(), "ini-id");
     }
 
     #[tokio::test]
     async fn nothing_found_lists_every_source() {
-        let err = id(FixedEnvironment::new().var("HOME", "/h"))
-            .await
-            .unwrap_err()
-            .to_string();
-        for part in [
-            "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            "/h/.aliyun/config.json",
-            "/h/.alibabacloud/credentials",
-        ] {
+        let err = id(FixedEnvironment::new().var("HOME", "/h")).await.unwrap_err().to_string();
+        for part in ["ALIBABA_CLOUD_ACCESS_KEY_ID", "/h/.aliyun/config.json", "/h/.alibabacloud/credentials"] {
             assert!(err.contains(part), "{err}");
         }
     }

@@ -24,55 +24,34 @@ struct Profile {
 
 impl Profile {
     fn text(&self, key: &str) -> Option<&str> {
-        self.fields
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        self.fields.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
     fn required(&self, key: &str) -> Result<&str, CredentialsError> {
-        self.text(key).ok_or_else(|| {
-            invalid(format!(
-                "{}: profile `{}` has no `{key}`",
-                self.path.display(),
-                self.name
-            ))
-        })
+        self.text(key)
+            .ok_or_else(|| invalid(format!("{}: profile `{}` has no `{key}`", self.path.display(), self.name)))
     }
 }
 
 fn invalid(message: String) -> CredentialsError {
-    CredentialsError::Invalid {
-        provider: PROVIDER,
-        message,
-    }
+    CredentialsError::Invalid { provider: PROVIDER, message }
 }
 
 fn not_configured(reason: String) -> CredentialsError {
-    CredentialsError::NotConfigured {
-        provider: PROVIDER,
-        reason,
-    }
+    CredentialsError::NotConfigured { provider: PROVIDER, reason }
 }
 
 /// Finds and parses the profile the environment selects.
 fn select_profile(env: &dyn Environment) -> Result<Profile, CredentialsError> {
-    if env
-        .var("ALIBABA_CLOUD_CLI_PROFILE_DISABLED")
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    {
-        return Err(not_configured(
-            "disabled by ALIBABA_CLOUD_CLI_PROFILE_DISABLED".into(),
-        ));
+    if env.var("ALIBABA_CLOUD_CLI_PROFILE_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return Err(not_configured("disabled by ALIBABA_CLOUD_CLI_PROFILE_DISABLED".into()));
     }
     let path = match env.non_empty_var("ALIBABA_CLOUD_CONFIG_FILE") {
         Some(p) => PathBuf::from(p),
         None => match env.home_dir() {
             Some(home) => home.join(".aliyun").join("config.json"),
             None => {
-                return Err(not_configured(
-                    "no home directory to find .aliyun/config.json in".into(),
-                ));
+                return Err(not_configured("no home directory to find .aliyun/config.json in".into()));
             }
         },
     };
@@ -83,16 +62,10 @@ fn select_profile(env: &dyn Environment) -> Result<Profile, CredentialsError> {
         }
         Err(e) => return Err(invalid(format!("{}: {e}", path.display()))),
     };
-    let doc: Value =
-        serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
     let name = env
         .non_empty_var("ALIBABA_CLOUD_PROFILE")
-        .or_else(|| {
-            doc.get("current")
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-        })
+        .or_else(|| doc.get("current").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned))
         .unwrap_or_else(|| "default".to_owned());
     let profiles = doc
         .get("profiles")
@@ -109,10 +82,7 @@ fn select_profile(env: &dyn Environment) -> Result<Profile, CredentialsError> {
 
 /// The `region_id` of the selected CLI profile, if there is one.
 pub fn cli_profile_region(env: &dyn Environment) -> Option<String> {
-    select_profile(env)
-        .ok()?
-        .text("region_id")
-        .map(str::to_owned)
+    select_profile(env).ok()?.text("region_id").map(str::to_owned)
 }
 
 impl CliProfile {
@@ -126,11 +96,8 @@ impl CliProfile {
         let profile = select_profile(self.env.as_ref())?;
         let mode = profile.text("mode").unwrap_or("AK");
         match mode {
-            "AK" => Ok(Credentials::new(
-                profile.required("access_key_id")?,
-                profile.required("access_key_secret")?,
-            )
-            .with_provider(PROVIDER)),
+            "AK" => Ok(Credentials::new(profile.required("access_key_id")?, profile.required("access_key_secret")?)
+                .with_provider(PROVIDER)),
             "StsToken" => Ok(Credentials::sts(
                 profile.required("access_key_id")?,
                 profile.required("access_key_secret")?,
@@ -164,9 +131,7 @@ mod tests {
         {"name":"role","mode":"RamRoleArn","access_key_id":"x","access_key_secret":"y","ram_role_arn":"acs:ram::1:role/r"}]}"#;
 
     fn env() -> FixedEnvironment {
-        FixedEnvironment::new()
-            .var("HOME", "/home/u")
-            .file("/home/u/.aliyun/config.json", CONFIG)
+        FixedEnvironment::new().var("HOME", "/home/u").file("/home/u/.aliyun/config.json", CONFIG)
     }
 
     fn load(env: FixedEnvironment) -> Result<Credentials, CredentialsError> {
@@ -176,10 +141,7 @@ mod tests {
     #[test]
     fn current_profile_in_ak_mode() {
         let creds = load(env()).unwrap();
-        assert_eq!(
-            (creds.access_key_id(), creds.access_key_secret().expose()),
-            ("ak-id", "ak-secret")
-        );
+        assert_eq!((creds.access_key_id(), creds.access_key_secret().expose()), ("ak-id", "ak-secret"));
         assert_eq!(cli_profile_region(&env()).as_deref(), Some("cn-hangzhou"));
     }
 
@@ -192,38 +154,22 @@ mod tests {
 
     #[test]
     fn config_file_variable_and_disable_switch() {
-        let env = FixedEnvironment::new()
-            .var("ALIBABA_CLOUD_CONFIG_FILE", "/etc/acs.json")
-            .file("/etc/acs.json", CONFIG);
+        let env =
+            FixedEnvironment::new().var("ALIBABA_CLOUD_CONFIG_FILE", "/etc/acs.json").file("/etc/acs.json", CONFIG);
         assert_eq!(load(env.clone()).unwrap().access_key_id(), "ak-id");
         let disabled = env.var("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true");
-        assert!(matches!(
-            load(disabled),
-            Err(CredentialsError::NotConfigured { .. })
-        ));
+        assert!(matches!(load(disabled), Err(CredentialsError::NotConfigured { .. })));
     }
 
     #[test]
     fn unsupported_mode_missing_profile_and_malformed_file_are_explained() {
-        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "role"))
-            .unwrap_err()
-            .to_string();
+        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "role")).unwrap_err().to_string();
         assert!(err.contains("RamRoleArn") && err.contains("role"), "{err}");
-        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "nope"))
-            .unwrap_err()
-            .to_string();
+        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "nope")).unwrap_err().to_string();
         assert!(err.contains("no profile named `nope`"), "{err}");
-        let broken = FixedEnvironment::new()
-            .var("HOME", "/h")
-            .file("/h/.aliyun/config.json", "{\"profiles\": [");
+        let broken = FixedEnvironment::new().var("HOME", "/h").file("/h/.aliyun/config.json", "{\"profiles\": [");
         let err = load(broken).unwrap_err().to_string();
-        assert!(
-            err.contains("/h/.aliyun/config.json") && err.contains("line"),
-            "{err}"
-        );
-        assert!(matches!(
-            load(FixedEnvironment::new().var("HOME", "/x")),
-            Err(CredentialsError::NotConfigured { .. })
-        ));
+        assert!(err.contains("/h/.aliyun/config.json") && err.contains("line"), "{err}");
+        assert!(matches!(load(FixedEnvironment::new().var("HOME", "/x")), Err(CredentialsError::NotConfigured { .. })));
     }
 }

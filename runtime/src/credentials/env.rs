@@ -64,10 +64,7 @@ mod tests {
             .var("ALIBABA_CLOUD_ACCESS_KEY_ID", "id")
             .var("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret");
         let creds = load(env.clone()).unwrap();
-        assert_eq!(
-            (creds.access_key_id(), creds.access_key_secret().expose()),
-            ("id", "secret")
-        );
+        assert_eq!((creds.access_key_id(), creds.access_key_secret().expose()), ("id", "secret"));
         assert!(creds.security_token().is_none());
         let creds = load(env.var("ALIBABA_CLOUD_SECURITY_TOKEN", "tok")).unwrap();
         assert_eq!(creds.security_token().unwrap().expose(), "tok");
@@ -75,22 +72,12 @@ mod tests {
 
     #[test]
     fn missing_or_empty_values() {
-        assert!(matches!(
-            load(FixedEnvironment::new()),
-            Err(CredentialsError::NotConfigured { .. })
-        ));
-        let env = FixedEnvironment::new()
-            .var("ALIBABA_CLOUD_ACCESS_KEY_ID", "id")
-            .var("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "");
+        assert!(matches!(load(FixedEnvironment::new()), Err(CredentialsError::NotConfigured { .. })));
+        let env =
+            FixedEnvironment::new().var("ALIBABA_CLOUD_ACCESS_KEY_ID", "id").var("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "");
         let err = load(env).unwrap_err();
-        assert!(
-            err.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET"), "{err}");
         let env = FixedEnvironment::new().var("ALIBABA_CLOUD_ACCESS_KEY_ID", "");
-        assert!(matches!(
-            load(env),
-            Err(CredentialsError::NotConfigured { .. })
-        ));
+        assert!(matches!(load(env), Err(CredentialsError::NotConfigured { .. })));
     }
 }

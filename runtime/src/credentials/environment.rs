@@ -16,10 +16,7 @@ pub trait Environment: Send + Sync + fmt::Debug {
 
     /// The home directory: `HOME`, else `USERPROFILE`.
     fn home_dir(&self) -> Option<PathBuf> {
-        self.var("HOME")
-            .or_else(|| self.var("USERPROFILE"))
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
+        self.var("HOME").or_else(|| self.var("USERPROFILE")).filter(|h| !h.is_empty()).map(PathBuf::from)
     }
 
     /// A variable that is set and non-empty.
@@ -85,11 +82,9 @@ impl Environment for FixedEnvironment {
     }
 
     fn read_file(&self, path: &Path) -> io::Result<String> {
-        self.files.get(path).cloned().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("{} not found", path.display()),
-            )
-        })
+        self.files
+            .get(path)
+            .cloned()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("{} not found", path.display())))
     }
 }

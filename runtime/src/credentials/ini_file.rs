@@ -17,10 +17,7 @@ pub struct IniFile {
 }
 
 fn invalid(message: String) -> CredentialsError {
-    CredentialsError::Invalid {
-        provider: PROVIDER,
-        message,
-    }
+    CredentialsError::Invalid { provider: PROVIDER, message }
 }
 
 impl IniFile {
@@ -31,18 +28,13 @@ impl IniFile {
 
     /// The lookup itself, synchronous.
     pub fn load(&self) -> Result<Credentials, CredentialsError> {
-        let not_configured = |reason: String| CredentialsError::NotConfigured {
-            provider: PROVIDER,
-            reason,
-        };
+        let not_configured = |reason: String| CredentialsError::NotConfigured { provider: PROVIDER, reason };
         let path = match self.env.non_empty_var("ALIBABA_CLOUD_CREDENTIALS_FILE") {
             Some(p) => PathBuf::from(p),
             None => match self.env.home_dir() {
                 Some(home) => home.join(".alibabacloud").join("credentials"),
                 None => {
-                    return Err(not_configured(
-                        "no home directory to find .alibabacloud/credentials in".into(),
-                    ));
+                    return Err(not_configured("no home directory to find .alibabacloud/credentials in".into()));
                 }
             },
         };
@@ -54,41 +46,24 @@ impl IniFile {
             Err(e) => return Err(invalid(format!("{}: {e}", path.display()))),
         };
         let mut ini = Ini::new_cs();
-        ini.read(text)
-            .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-        let section = self
-            .env
-            .non_empty_var("ALIBABA_CLOUD_PROFILE")
-            .unwrap_or_else(|| "default".to_owned());
+        ini.read(text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+        let section = self.env.non_empty_var("ALIBABA_CLOUD_PROFILE").unwrap_or_else(|| "default".to_owned());
         if !ini.sections().contains(&section) {
-            return Err(invalid(format!(
-                "{}: no section [{section}]",
-                path.display()
-            )));
+            return Err(invalid(format!("{}: no section [{section}]", path.display())));
         }
         let get = |key: &str| ini.get(&section, key).filter(|v| !v.is_empty());
         let require = |key: &str| {
-            get(key).ok_or_else(|| {
-                invalid(format!(
-                    "{}: section [{section}] has no `{key}`",
-                    path.display()
-                ))
-            })
+            get(key).ok_or_else(|| invalid(format!("{}: section [{section}] has no `{key}`", path.display())))
         };
         match get("type").as_deref() {
-            Some("access_key") => Ok(Credentials::new(
-                require("access_key_id")?,
-                require("access_key_secret")?,
-            )
-            .with_provider(PROVIDER)),
+            Some("access_key") => {
+                Ok(Credentials::new(require("access_key_id")?, require("access_key_secret")?).with_provider(PROVIDER))
+            }
             Some(other) => Err(invalid(format!(
                 "{}: section [{section}] has type `{other}`, which acsgen does not support yet (access_key is supported)",
                 path.display()
             ))),
-            None => Err(invalid(format!(
-                "{}: section [{section}] has no `type`",
-                path.display()
-            ))),
+            None => Err(invalid(format!("{}: section [{section}] has no `type`", path.display()))),
         }
     }
 }
@@ -123,18 +98,13 @@ mod tests {
     }
 
     fn env() -> FixedEnvironment {
-        FixedEnvironment::new()
-            .var("HOME", "/home/u")
-            .file("/home/u/.alibabacloud/credentials", FILE)
+        FixedEnvironment::new().var("HOME", "/home/u").file("/home/u/.alibabacloud/credentials", FILE)
     }
 
     #[test]
     fn default_section_access_key() {
         let creds = load(env()).unwrap();
-        assert_eq!(
-            (creds.access_key_id(), creds.access_key_secret().expose()),
-            ("ini-id", "ini-secret")
-        );
+        assert_eq!((creds.access_key_id(), creds.access_key_secret().expose()), ("ini-id", "ini-secret"));
     }
 
     #[test]
@@ -147,27 +117,12 @@ mod tests {
 
     #[test]
     fn problems_name_the_file_and_section() {
-        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "ecs"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("ecs_ram_role") && err.contains("[ecs]"),
-            "{err}"
-        );
-        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "broken"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("access_key_secret") && err.contains("/home/u/.alibabacloud/credentials"),
-            "{err}"
-        );
-        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "none"))
-            .unwrap_err()
-            .to_string();
+        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "ecs")).unwrap_err().to_string();
+        assert!(err.contains("ecs_ram_role") && err.contains("[ecs]"), "{err}");
+        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "broken")).unwrap_err().to_string();
+        assert!(err.contains("access_key_secret") && err.contains("/home/u/.alibabacloud/credentials"), "{err}");
+        let err = load(env().var("ALIBABA_CLOUD_PROFILE", "none")).unwrap_err().to_string();
         assert!(err.contains("no section [none]"), "{err}");
-        assert!(matches!(
-            load(FixedEnvironment::new()),
-            Err(CredentialsError::NotConfigured { .. })
-        ));
+        assert!(matches!(load(FixedEnvironment::new()), Err(CredentialsError::NotConfigured { .. })));
     }
 }

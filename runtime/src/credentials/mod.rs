@@ -118,10 +118,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &REDACTED)
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| REDACTED),
-            )
+            .field("security_token", &self.security_token.as_ref().map(|_| REDACTED))
             .field("expires_at", &self.expires_at)
             .field("provider", &self.provider)
             .finish()
@@ -157,8 +154,7 @@ pub enum CredentialsError {
 }
 
 /// The future a provider returns.
-pub type CredentialsFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
+pub type CredentialsFuture<'a> = Pin<Box<dyn Future<Output = Result<Credentials, CredentialsError>> + Send + 'a>>;
 
 /// A source of credentials. Called before every signed request; providers cache as they see fit.
 pub trait ProvideCredentials: Send + Sync + fmt::Debug {
@@ -192,10 +188,7 @@ mod tests {
         let creds = Credentials::sts("LTAIexample", "the-secret", "the-token");
         let text = format!("{creds:?}");
         assert!(text.contains("LTAIexample"));
-        assert!(
-            !text.contains("the-secret") && !text.contains("the-token"),
-            "{text}"
-        );
+        assert!(!text.contains("the-secret") && !text.contains("the-token"), "{text}");
     }
 
     #[test]

@@ -11,34 +11,22 @@ pub(crate) fn flatten<T: Serialize + ?Sized>(
     value: &T,
     out: &mut Vec<(String, String)>,
 ) -> Result<(), EncodeError> {
-    value.serialize(Flattener {
-        prefix: prefix.to_owned(),
-        out,
-    })
+    value.serialize(Flattener { prefix: prefix.to_owned(), out })
 }
 
 /// Serializes a scalar to its parameter text, or fails for lists and objects.
 pub(crate) fn scalar_text<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, EncodeError> {
     let mut out = Vec::with_capacity(1);
-    value.serialize(Flattener {
-        prefix: String::new(),
-        out: &mut out,
-    })?;
+    value.serialize(Flattener { prefix: String::new(), out: &mut out })?;
     match out.len() {
         0 => Ok(None),
         1 if out[0].0.is_empty() => Ok(out.pop().map(|(_, v)| v)),
-        _ => Err(EncodeError::new(
-            "a list or object where a scalar was expected",
-        )),
+        _ => Err(EncodeError::new("a list or object where a scalar was expected")),
     }
 }
 
 fn join(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{prefix}.{key}")
-    }
+    if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
 }
 
 /// Formats a float the way the official SDKs' string conversion does: `2.5`, `1.0`.
@@ -152,26 +140,15 @@ impl<'a> ser::Serializer for Flattener<'a> {
         value: &T,
     ) -> Result<(), EncodeError> {
         let prefix = join(&self.prefix, variant);
-        value.serialize(Flattener {
-            prefix,
-            out: self.out,
-        })
+        value.serialize(Flattener { prefix, out: self.out })
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<SeqFlattener<'a>, EncodeError> {
-        Ok(SeqFlattener {
-            prefix: self.prefix,
-            out: self.out,
-            index: 0,
-        })
+        Ok(SeqFlattener { prefix: self.prefix, out: self.out, index: 0 })
     }
     fn serialize_tuple(self, len: usize) -> Result<SeqFlattener<'a>, EncodeError> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        len: usize,
-    ) -> Result<SeqFlattener<'a>, EncodeError> {
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<SeqFlattener<'a>, EncodeError> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -181,22 +158,12 @@ impl<'a> ser::Serializer for Flattener<'a> {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeTupleVariant, EncodeError> {
-        Err(EncodeError::new(format!(
-            "enum {name} with tuple variants cannot be flattened"
-        )))
+        Err(EncodeError::new(format!("enum {name} with tuple variants cannot be flattened")))
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<MapFlattener<'a>, EncodeError> {
-        Ok(MapFlattener {
-            prefix: self.prefix,
-            out: self.out,
-            key: None,
-        })
+        Ok(MapFlattener { prefix: self.prefix, out: self.out, key: None })
     }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        len: usize,
-    ) -> Result<MapFlattener<'a>, EncodeError> {
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<MapFlattener<'a>, EncodeError> {
         self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
@@ -206,9 +173,7 @@ impl<'a> ser::Serializer for Flattener<'a> {
         _variant: &'static str,
         _len: usize,
     ) -> Result<Self::SerializeStructVariant, EncodeError> {
-        Err(EncodeError::new(format!(
-            "enum {name} with struct variants cannot be flattened"
-        )))
+        Err(EncodeError::new(format!("enum {name} with struct variants cannot be flattened")))
     }
 }
 
@@ -222,10 +187,7 @@ impl SeqFlattener<'_> {
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
         self.index += 1;
         let prefix = join(&self.prefix, &self.index.to_string());
-        value.serialize(Flattener {
-            prefix,
-            out: self.out,
-        })
+        value.serialize(Flattener { prefix, out: self.out })
     }
 }
 
@@ -277,15 +239,9 @@ impl ser::SerializeMap for MapFlattener<'_> {
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
-        let key = self
-            .key
-            .take()
-            .ok_or_else(|| EncodeError::new("a map value without a key"))?;
+        let key = self.key.take().ok_or_else(|| EncodeError::new("a map value without a key"))?;
         let prefix = join(&self.prefix, &key);
-        value.serialize(Flattener {
-            prefix,
-            out: self.out,
-        })
+        value.serialize(Flattener { prefix, out: self.out })
     }
     fn end(self) -> Result<(), EncodeError> {
         Ok(())
@@ -295,16 +251,9 @@ impl ser::SerializeMap for MapFlattener<'_> {
 impl ser::SerializeStruct for MapFlattener<'_> {
     type Ok = ();
     type Error = EncodeError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), EncodeError> {
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), EncodeError> {
         let prefix = join(&self.prefix, key);
-        value.serialize(Flattener {
-            prefix,
-            out: self.out,
-        })
+        value.serialize(Flattener { prefix, out: self.out })
     }
     fn end(self) -> Result<(), EncodeError> {
         Ok(())

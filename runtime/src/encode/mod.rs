@@ -78,19 +78,12 @@ pub struct Params {
 impl fmt::Debug for Params {
     // Parameter values carry user data (phone numbers among them): show names only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names =
-            |pairs: &[(String, String)]| pairs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        let names = |pairs: &[(String, String)]| pairs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
         f.debug_struct("Params")
             .field("query", &names(&self.query))
             .field("form", &names(&self.form))
             .field("headers", &names(&self.headers))
-            .field(
-                "body",
-                &self
-                    .body
-                    .as_ref()
-                    .map(|b| b.keys().cloned().collect::<Vec<_>>()),
-            )
+            .field("body", &self.body.as_ref().map(|b| b.keys().cloned().collect::<Vec<_>>()))
             .finish()
     }
 }
@@ -112,13 +105,10 @@ impl Params {
         if location == Location::Body {
             let value = match style {
                 Style::Json => serde_json::Value::String(json_text(value).map_err(|e| e.at(name))?),
-                _ => serde_json::to_value(value)
-                    .map_err(|e| EncodeError::new(e.to_string()).at(name))?,
+                _ => serde_json::to_value(value).map_err(|e| EncodeError::new(e.to_string()).at(name))?,
             };
             if !value.is_null() {
-                self.body
-                    .get_or_insert_with(Default::default)
-                    .insert(name.to_owned(), value);
+                self.body.get_or_insert_with(Default::default).insert(name.to_owned(), value);
             }
             return Ok(());
         }
@@ -157,10 +147,7 @@ impl Params {
         }
         let mut pairs: Vec<&(String, String)> = self.form.iter().collect();
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let size = pairs
-            .iter()
-            .map(|(k, v)| k.len() + v.len() * 3 / 2 + 2)
-            .sum();
+        let size = pairs.iter().map(|(k, v)| k.len() + v.len() * 3 / 2 + 2).sum();
         let mut out = String::with_capacity(size);
         for (i, (k, v)) in pairs.into_iter().enumerate() {
             if i > 0 {
@@ -175,9 +162,7 @@ impl Params {
 
     /// The JSON body (`in: body` parameters), compact.
     pub fn json_body(&self) -> Option<Vec<u8>> {
-        self.body
-            .as_ref()
-            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+        self.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default())
     }
 }
 
@@ -221,11 +206,7 @@ pub fn encode_styled<T: Serialize + ?Sized>(
             if items.iter().any(|(k, _)| k.contains('.')) {
                 return Err(EncodeError::new("this style needs a list of scalars"));
             }
-            let joined = items
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect::<Vec<_>>()
-                .join(separator);
+            let joined = items.into_iter().map(|(_, v)| v).collect::<Vec<_>>().join(separator);
             out.push((name.to_owned(), joined));
         }
     }
@@ -244,40 +225,21 @@ mod tests {
     }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     // The style table of the reference: ["ok","test",2,3] with name `instance`.
     #[test]
     fn style_vectors() {
         let v = json!(["ok", "test", 2, 3]);
-        assert_eq!(
-            styled(Style::Json, v.clone()),
-            pairs(&[("instance", r#"["ok","test",2,3]"#)])
-        );
-        let flat = pairs(&[
-            ("instance.1", "ok"),
-            ("instance.2", "test"),
-            ("instance.3", "2"),
-            ("instance.4", "3"),
-        ]);
+        assert_eq!(styled(Style::Json, v.clone()), pairs(&[("instance", r#"["ok","test",2,3]"#)]));
+        let flat = pairs(&[("instance.1", "ok"), ("instance.2", "test"), ("instance.3", "2"), ("instance.4", "3")]);
         assert_eq!(styled(Style::RepeatList, v.clone()), flat);
         assert_eq!(styled(Style::Flat, v.clone()), flat);
         assert_eq!(styled(Style::Default, v.clone()), flat);
-        assert_eq!(
-            styled(Style::Simple, v.clone()),
-            pairs(&[("instance", "ok,test,2,3")])
-        );
-        assert_eq!(
-            styled(Style::SpaceDelimited, v.clone()),
-            pairs(&[("instance", "ok test 2 3")])
-        );
-        assert_eq!(
-            styled(Style::PipeDelimited, v),
-            pairs(&[("instance", "ok|test|2|3")])
-        );
+        assert_eq!(styled(Style::Simple, v.clone()), pairs(&[("instance", "ok,test,2,3")]));
+        assert_eq!(styled(Style::SpaceDelimited, v.clone()), pairs(&[("instance", "ok test 2 3")]));
+        assert_eq!(styled(Style::PipeDelimited, v), pairs(&[("instance", "ok|test|2|3")]));
     }
 
     fn flattened(value: serde_json::Value) -> Vec<(String, String)> {
@@ -293,21 +255,13 @@ mod tests {
         let v = json!({"client":"test","tag":{"key":"value"},"strs":["str1","str2"]});
         assert_eq!(
             flattened(v.clone()),
-            pairs(&[
-                ("client", "test"),
-                ("strs.1", "str1"),
-                ("strs.2", "str2"),
-                ("tag.key", "value")
-            ])
+            pairs(&[("client", "test"), ("strs.1", "str1"), ("strs.2", "str2"), ("tag.key", "value")])
         );
         let mut params = Params::new();
         for (k, val) in v.as_object().unwrap() {
             params.push(Location::Form, k, Style::Default, val).unwrap();
         }
-        assert_eq!(
-            params.form_body().unwrap(),
-            "client=test&strs.1=str1&strs.2=str2&tag.key=value"
-        );
+        assert_eq!(params.form_body().unwrap(), "client=test&strs.1=str1&strs.2=str2&tag.key=value");
 
         assert_eq!(
             flattened(json!({"slice":[{"map":"valid"},6], "gone": null})),
@@ -317,23 +271,14 @@ mod tests {
             flattened(json!({"Tag":[{"tag1":"value1","tag2":"value2"}]})),
             pairs(&[("Tag.1.tag1", "value1"), ("Tag.1.tag2", "value2")])
         );
-        assert_eq!(
-            flattened(json!({"on": true, "off": false})),
-            pairs(&[("off", "false"), ("on", "true")])
-        );
+        assert_eq!(flattened(json!({"on": true, "off": false})), pairs(&[("off", "false"), ("on", "true")]));
     }
 
     #[test]
     fn json_style_keeps_plain_strings_unquoted_and_drops_null() {
-        assert_eq!(
-            styled(Style::Json, json!("abc")),
-            pairs(&[("instance", "abc")])
-        );
+        assert_eq!(styled(Style::Json, json!("abc")), pairs(&[("instance", "abc")]));
         assert!(styled(Style::Json, json!(null)).is_empty());
-        assert_eq!(
-            styled(Style::Json, json!({"名": "汤姆"})),
-            pairs(&[("instance", r#"{"名":"汤姆"}"#)])
-        );
+        assert_eq!(styled(Style::Json, json!({"名": "汤姆"})), pairs(&[("instance", r#"{"名":"汤姆"}"#)]));
     }
 
     #[test]
@@ -348,9 +293,7 @@ mod tests {
         // aiccs reference: the official SDK's body for one callee record.
         let records = json!([{"calleeNumber":"13800000000","name":"Tom","outId":"id-1"}]);
         let mut params = Params::new();
-        params
-            .push(Location::Form, "PhoneNumberList", Style::Json, &records)
-            .unwrap();
+        params.push(Location::Form, "PhoneNumberList", Style::Json, &records).unwrap();
         assert_eq!(
             params.form_body().unwrap(),
             "PhoneNumberList=%5B%7B%22calleeNumber%22%3A%2213800000000%22%2C%22name%22%3A%22Tom%22%2C%22outId%22%3A%22id-1%22%7D%5D"
@@ -360,15 +303,8 @@ mod tests {
     #[test]
     fn body_location_builds_a_json_object() {
         let mut params = Params::new();
-        params
-            .push(Location::Body, "A", Style::Default, &json!([1, 2]))
-            .unwrap();
-        params
-            .push(Location::Body, "B", Style::Json, &json!({"k": "v"}))
-            .unwrap();
-        assert_eq!(
-            params.json_body().unwrap(),
-            br#"{"A":[1,2],"B":"{\"k\":\"v\"}"}"#.to_vec()
-        );
+        params.push(Location::Body, "A", Style::Default, &json!([1, 2])).unwrap();
+        params.push(Location::Body, "B", Style::Json, &json!({"k": "v"})).unwrap();
+        assert_eq!(params.json_body().unwrap(), br#"{"A":[1,2],"B":"{\"k\":\"v\"}"}"#.to_vec());
     }
 }

@@ -4,11 +4,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Every byte except the RFC 3986 unreserved characters is encoded.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// As [`UNRESERVED`], but space passes through so it can be written as `+`.
 const FORM: &AsciiSet = &UNRESERVED.remove(b' ');
@@ -42,9 +38,7 @@ pub fn form_encode_into(out: &mut String, input: &str) {
 
 /// Decodes a percent-encoded string (`+` is kept as `+`); invalid UTF-8 is replaced.
 pub fn percent_decode(input: &str) -> String {
-    percent_encoding::percent_decode_str(input)
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(input).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]
@@ -54,10 +48,7 @@ mod tests {
     #[test]
     fn rfc3986_set() {
         assert_eq!(percent_encode("a b*c~d-e_f.g"), "a%20b%2Ac~d-e_f.g");
-        assert_eq!(
-            percent_encode("2023-10-26T10:22:32Z"),
-            "2023-10-26T10%3A22%3A32Z"
-        );
+        assert_eq!(percent_encode("2023-10-26T10:22:32Z"), "2023-10-26T10%3A22%3A32Z");
         assert_eq!(percent_encode("中"), "%E4%B8%AD");
         assert_eq!(percent_encode("/=&+"), "%2F%3D%26%2B");
     }

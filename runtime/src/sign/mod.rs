@@ -25,9 +25,7 @@ impl std::str::FromStr for SignatureVersion {
         match s.to_ascii_lowercase().as_str() {
             "v3" | "acs3-hmac-sha256" => Ok(Self::V3),
             "v1" | "v2" | "hmac-sha1" => Ok(Self::V1),
-            other => Err(format!(
-                "unknown signature version `{other}` (expected v3 or v1)"
-            )),
+            other => Err(format!("unknown signature version `{other}` (expected v3 or v1)")),
         }
     }
 }
@@ -74,10 +72,7 @@ impl std::fmt::Debug for SigningKey<'_> {
         f.debug_struct("SigningKey")
             .field("access_key_id", &self.access_key_id)
             .field("access_key_secret", &crate::redact::REDACTED)
-            .field(
-                "security_token",
-                &self.security_token.map(|_| crate::redact::REDACTED),
-            )
+            .field("security_token", &self.security_token.map(|_| crate::redact::REDACTED))
             .finish()
     }
 }
@@ -94,15 +89,8 @@ mod tests {
 
     #[test]
     fn signing_key_debug_hides_secret_and_token() {
-        let key = SigningKey {
-            access_key_id: "id",
-            access_key_secret: "s3cr3t",
-            security_token: Some("tok3n"),
-        };
+        let key = SigningKey { access_key_id: "id", access_key_secret: "s3cr3t", security_token: Some("tok3n") };
         let text = format!("{key:?}");
-        assert!(
-            !text.contains("s3cr3t") && !text.contains("tok3n"),
-            "{text}"
-        );
+        assert!(!text.contains("s3cr3t") && !text.contains("tok3n"), "{text}");
     }
 }

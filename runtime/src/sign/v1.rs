@@ -62,20 +62,12 @@ pub fn sign(
     let string_to_sign = string_to_sign(method, &canonicalized_query);
     let signature = signature(key.access_key_secret, &string_to_sign);
     added.push(("Signature".to_owned(), signature.clone()));
-    V1Signature {
-        params: added,
-        canonicalized_query,
-        string_to_sign,
-        signature,
-    }
+    V1Signature { params: added, canonicalized_query, string_to_sign, signature }
 }
 
 /// Every parameter except `Signature`, sorted by name, `name=value` RFC 3986-encoded, joined by `&`.
 pub fn canonicalized_query<'p>(params: impl IntoIterator<Item = &'p (String, String)>) -> String {
-    let mut sorted: Vec<&(String, String)> = params
-        .into_iter()
-        .filter(|(k, _)| k != "Signature")
-        .collect();
+    let mut sorted: Vec<&(String, String)> = params.into_iter().filter(|(k, _)| k != "Signature").collect();
     sorted.sort();
     let mut out = String::new();
     for (i, (k, v)) in sorted.into_iter().enumerate() {
@@ -91,11 +83,7 @@ pub fn canonicalized_query<'p>(params: impl IntoIterator<Item = &'p (String, Str
 
 /// `METHOD&%2F&` + the encoded canonicalized query.
 pub fn string_to_sign(method: &str, canonicalized_query: &str) -> String {
-    format!(
-        "{}&%2F&{}",
-        method.to_ascii_uppercase(),
-        percent_encode(canonicalized_query)
-    )
+    format!("{}&%2F&{}", method.to_ascii_uppercase(), percent_encode(canonicalized_query))
 }
 
 /// Base64 HMAC-SHA1 of the string to sign, keyed with `secret&`.
@@ -104,8 +92,7 @@ pub fn signature(secret: &str, string_to_sign: &str) -> String {
     key.push_str(secret);
     key.push('&');
     // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key.as_bytes())
-        .expect("HMAC accepts any key length");
+    let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length");
     mac.update(string_to_sign.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }

@@ -13,8 +13,7 @@ use crate::encode::{percent_encode, percent_encode_into};
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
 /// `x-acs-content-sha256` of an empty body.
-pub const EMPTY_BODY_SHA256: &str =
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+pub const EMPTY_BODY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// The result of signing: headers to add, and each intermediate step for inspection.
 #[derive(Clone, PartialEq, Eq)]
@@ -46,12 +45,7 @@ pub fn hash_payload(bytes: &[u8]) -> String {
 }
 
 /// Signs `request` with `key` at `timestamp` (`yyyy-MM-ddTHH:mm:ssZ`) with `nonce`.
-pub fn sign(
-    request: &SignableRequest<'_>,
-    key: &SigningKey<'_>,
-    timestamp: &str,
-    nonce: &str,
-) -> V3Signature {
+pub fn sign(request: &SignableRequest<'_>, key: &SigningKey<'_>, timestamp: &str, nonce: &str) -> V3Signature {
     let payload_hash = hash_payload(request.body);
     let mut added = vec![
         ("x-acs-date".to_owned(), timestamp.to_owned()),
@@ -75,32 +69,20 @@ pub fn sign(
     let signature = signature(key.access_key_secret, &string_to_sign);
     added.push((
         "authorization".to_owned(),
-        format!(
-            "{ALGORITHM} Credential={},SignedHeaders={signed_headers},Signature={signature}",
-            key.access_key_id
-        ),
+        format!("{ALGORITHM} Credential={},SignedHeaders={signed_headers},Signature={signature}", key.access_key_id),
     ));
-    V3Signature {
-        headers: added,
-        canonical_request,
-        string_to_sign,
-        signature,
-    }
+    V3Signature { headers: added, canonical_request, string_to_sign, signature }
 }
 
 /// The headers this signer always signs: `host`, `content-type` and every `x-acs-*`.
 pub fn is_signed_by_default(lowercase_name: &str) -> bool {
-    lowercase_name == "host"
-        || lowercase_name == "content-type"
-        || lowercase_name.starts_with("x-acs-")
+    lowercase_name == "host" || lowercase_name == "content-type" || lowercase_name.starts_with("x-acs-")
 }
 
 /// Query parameters sorted by encoded name (then value), each `name=value` RFC 3986-encoded, joined by `&`.
 pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut encoded: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (percent_encode(k), percent_encode(v)))
-        .collect();
+    let mut encoded: Vec<(String, String)> =
+        query.iter().map(|(k, v)| (percent_encode(k), percent_encode(v))).collect();
     encoded.sort_unstable();
     let mut out = String::with_capacity(encoded.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
     for (i, (k, v)) in encoded.iter().enumerate() {
@@ -120,11 +102,8 @@ pub fn canonical_headers<'h>(
     headers: impl IntoIterator<Item = &'h (String, String)>,
     include: impl Fn(&str) -> bool,
 ) -> (String, String) {
-    let mut picked: Vec<(String, &str)> = headers
-        .into_iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim()))
-        .filter(|(k, _)| include(k))
-        .collect();
+    let mut picked: Vec<(String, &str)> =
+        headers.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v.trim())).filter(|(k, _)| include(k)).collect();
     picked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
     let mut canonical = String::new();
     let mut names: Vec<&str> = Vec::new();
@@ -170,17 +149,13 @@ pub fn canonical_request(
 
 /// `ACS3-HMAC-SHA256\n` + hex SHA-256 of the canonical request.
 pub fn string_to_sign(canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{}",
-        hash_payload(canonical_request.as_bytes())
-    )
+    format!("{ALGORITHM}\n{}", hash_payload(canonical_request.as_bytes()))
 }
 
 /// Lowercase hex HMAC-SHA256 of the string to sign, keyed with the raw secret.
 pub fn signature(secret: &str, string_to_sign: &str) -> String {
     // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
-        .expect("HMAC accepts any key length");
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
     mac.update(string_to_sign.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
@@ -209,11 +184,7 @@ pub fn parse_authorization(value: &str) -> Option<Authorization<'_>> {
             _ => {}
         }
     }
-    Some(Authorization {
-        access_key_id: id?,
-        signed_headers: signed?,
-        signature: sig?,
-    })
+    Some(Authorization { access_key_id: id?, signed_headers: signed?, signature: sig? })
 }
 
 #[cfg(test)]
@@ -240,18 +211,9 @@ mod tests {
 
     #[test]
     fn authorization_parses_back() {
-        let auth = parse_authorization(
-            "ACS3-HMAC-SHA256 Credential=id,SignedHeaders=host;x-acs-date,Signature=ab",
-        )
-        .unwrap();
-        assert_eq!(
-            auth,
-            Authorization {
-                access_key_id: "id",
-                signed_headers: "host;x-acs-date",
-                signature: "ab"
-            }
-        );
+        let auth =
+            parse_authorization("ACS3-HMAC-SHA256 Credential=id,SignedHeaders=host;x-acs-date,Signature=ab").unwrap();
+        assert_eq!(auth, Authorization { access_key_id: "id", signed_headers: "host;x-acs-date", signature: "ab" });
         assert!(parse_authorization("HMAC Credential=id").is_none());
         assert!(parse_authorization("ACS3-HMAC-SHA256 Credential=id,Signature=x").is_none());
     }
@@ -259,29 +221,10 @@ mod tests {
     #[test]
     fn sts_token_header_is_signed() {
         let headers = vec![("host".to_owned(), "example".to_owned())];
-        let request = SignableRequest {
-            method: "POST",
-            path: "/",
-            query: &[],
-            headers: &headers,
-            body: b"",
-        };
-        let key = SigningKey {
-            access_key_id: "id",
-            access_key_secret: "s",
-            security_token: Some("tok"),
-        };
+        let request = SignableRequest { method: "POST", path: "/", query: &[], headers: &headers, body: b"" };
+        let key = SigningKey { access_key_id: "id", access_key_secret: "s", security_token: Some("tok") };
         let signed = sign(&request, &key, "2023-10-26T10:22:32Z", "n");
-        assert!(
-            signed
-                .canonical_request
-                .contains("x-acs-security-token:tok\n")
-        );
-        assert!(
-            signed
-                .headers
-                .iter()
-                .any(|(k, v)| k == "x-acs-security-token" && v == "tok")
-        );
+        assert!(signed.canonical_request.contains("x-acs-security-token:tok\n"));
+        assert!(signed.headers.iter().any(|(k, v)| k == "x-acs-security-token" && v == "tok"));
     }
 }

@@ -16,11 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 #[derive(Clone, Debug)]
 pub enum Step {
     /// Reads the request and answers.
-    Respond {
-        status: u16,
-        headers: Vec<(String, String)>,
-        body: String,
-    },
+    Respond { status: u16, headers: Vec<(String, String)>, body: String },
     /// Reads the request, then closes the connection without answering.
     DropAfterRead,
     /// Reads the request and answers only after the delay.
@@ -29,18 +25,11 @@ pub enum Step {
 
 impl Step {
     pub fn json(status: u16, body: serde_json::Value) -> Self {
-        Step::Respond {
-            status,
-            headers: vec![],
-            body: body.to_string(),
-        }
+        Step::Respond { status, headers: vec![], body: body.to_string() }
     }
 
     pub fn ok() -> Self {
-        Self::json(
-            200,
-            serde_json::json!({"RequestId": "req-ok", "Code": "OK", "Success": true, "Data": 1}),
-        )
+        Self::json(200, serde_json::json!({"RequestId": "req-ok", "Code": "OK", "Success": true, "Data": 1}))
     }
 }
 
@@ -55,10 +44,7 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Decoded query parameters.
@@ -69,10 +55,7 @@ impl Recorded {
             .filter(|p| !p.is_empty())
             .map(|p| {
                 let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (
-                    acsgen::encode::percent_decode(k),
-                    acsgen::encode::percent_decode(v),
-                )
+                (acsgen::encode::percent_decode(k), acsgen::encode::percent_decode(v))
             })
             .collect()
     }
@@ -137,16 +120,10 @@ async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
     let target = first.next()?.to_owned();
     let headers: Vec<(String, String)> = lines
         .filter(|l| !l.is_empty())
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        })
+        .filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned())))
         .collect();
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k == "content-length")
-        .and_then(|(_, v)| v.parse().ok())
-        .unwrap_or(0);
+    let length: usize =
+        headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     let mut body = buf[head_end..].to_vec();
     while body.len() < length {
         let n = stream.read(&mut chunk).await.ok()?;
@@ -155,12 +132,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Recorded> {
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    Some(Recorded {
-        method,
-        target,
-        headers,
-        body,
-    })
+    Some(Recorded { method, target, headers, body })
 }
 
 async fn handle(mut stream: TcpStream, step: Step, log: Arc<Mutex<Vec<Recorded>>>) {
@@ -172,22 +144,11 @@ async fn handle(mut stream: TcpStream, step: Step, log: Arc<Mutex<Vec<Recorded>>
         Step::DropAfterRead => return,
         Step::Stall(delay) => {
             tokio::time::sleep(delay).await;
-            (
-                200,
-                vec![],
-                r#"{"RequestId":"late","Success":true}"#.to_owned(),
-            )
+            (200, vec![], r#"{"RequestId":"late","Success":true}"#.to_owned())
         }
-        Step::Respond {
-            status,
-            headers,
-            body,
-        } => (status, headers, body),
+        Step::Respond { status, headers, body } => (status, headers, body),
     };
-    let mut response = format!(
-        "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
-        body.len()
-    );
+    let mut response = format!("HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
     for (k, v) in headers {
         response.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -209,42 +170,22 @@ impl Validate for Ping {
     }
 }
 
-pub const NON_IDEMPOTENT: OperationMeta = OperationMeta {
-    action: "Ping",
-    method: Method::Post,
-    idempotent: false,
-};
-pub const IDEMPOTENT: OperationMeta = OperationMeta {
-    action: "DescribePing",
-    method: Method::Post,
-    idempotent: true,
-};
+pub const NON_IDEMPOTENT: OperationMeta = OperationMeta { action: "Ping", method: Method::Post, idempotent: false };
+pub const IDEMPOTENT: OperationMeta = OperationMeta { action: "DescribePing", method: Method::Post, idempotent: true };
 
 impl Ping {
     pub fn new(text: &str) -> Self {
-        Self {
-            text: text.into(),
-            idempotent: false,
-        }
+        Self { text: text.into(), idempotent: false }
     }
 
     pub fn meta(&self) -> &'static OperationMeta {
-        if self.idempotent {
-            &IDEMPOTENT
-        } else {
-            &NON_IDEMPOTENT
-        }
+        if self.idempotent { &IDEMPOTENT } else { &NON_IDEMPOTENT }
     }
 
     pub fn params(&self) -> Result<Params, EncodeError> {
         let mut p = Params::new();
         p.push(Location::Query, "Text", Style::Default, &self.text)?;
-        p.push(
-            Location::Form,
-            "Items",
-            Style::Json,
-            &serde_json::json!([{"calleeNumber": "13800000000"}]),
-        )?;
+        p.push(Location::Form, "Items", Style::Json, &serde_json::json!([{"calleeNumber": "13800000000"}]))?;
         Ok(p)
     }
 }
