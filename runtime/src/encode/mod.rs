@@ -141,20 +141,20 @@ impl Params {
     }
 
     /// The form body as the official SDKs write it: keys sorted, `application/x-www-form-urlencoded`.
-    pub fn form_body(&self) -> Option<String> {
+    pub fn form_body(&self) -> Option<Vec<u8>> {
         if self.form.is_empty() {
             return None;
         }
         let mut pairs: Vec<&(String, String)> = self.form.iter().collect();
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         let size = pairs.iter().map(|(k, v)| k.len() + v.len() * 3 / 2 + 2).sum();
-        let mut out = String::with_capacity(size);
+        let mut out = Vec::with_capacity(size);
         for (i, (k, v)) in pairs.into_iter().enumerate() {
             if i > 0 {
-                out.push('&');
+                out.push(b'&');
             }
             form_encode_into(&mut out, k);
-            out.push('=');
+            out.push(b'=');
             form_encode_into(&mut out, v);
         }
         Some(out)
@@ -164,6 +164,26 @@ impl Params {
     pub fn json_body(&self) -> Option<Vec<u8>> {
         self.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default())
     }
+}
+
+/// The members of an object's additional-properties map whose keys sort strictly between `after` and
+/// `before` (either end open when `None`). Generated `Serialize` impls interleave them with declared
+/// fields so every object is written with its keys in order, as the official SDKs' requests show.
+pub fn extra_between<'a, V>(
+    map: &'a std::collections::BTreeMap<String, V>,
+    after: Option<&str>,
+    before: Option<&str>,
+) -> std::collections::btree_map::Range<'a, String, V> {
+    use std::ops::Bound;
+    if let (Some(a), Some(b)) = (after, before) {
+        if a >= b {
+            // No key sorts between them; `range` would panic on the inverted bounds.
+            return map.range::<str, _>((Bound::Included(""), Bound::Excluded("")));
+        }
+    }
+    let low = after.map_or(Bound::Unbounded, Bound::Excluded);
+    let high = before.map_or(Bound::Unbounded, Bound::Excluded);
+    map.range::<str, _>((low, high))
 }
 
 /// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it.
@@ -261,7 +281,7 @@ mod tests {
         for (k, val) in v.as_object().unwrap() {
             params.push(Location::Form, k, Style::Default, val).unwrap();
         }
-        assert_eq!(params.form_body().unwrap(), "client=test&strs.1=str1&strs.2=str2&tag.key=value");
+        assert_eq!(params.form_body().unwrap(), b"client=test&strs.1=str1&strs.2=str2&tag.key=value");
 
         assert_eq!(
             flattened(json!({"slice":[{"map":"valid"},6], "gone": null})),
@@ -295,9 +315,22 @@ mod tests {
         let mut params = Params::new();
         params.push(Location::Form, "PhoneNumberList", Style::Json, &records).unwrap();
         assert_eq!(
-            params.form_body().unwrap(),
+            String::from_utf8(params.form_body().unwrap()).unwrap(),
             "PhoneNumberList=%5B%7B%22calleeNumber%22%3A%2213800000000%22%2C%22name%22%3A%22Tom%22%2C%22outId%22%3A%22id-1%22%7D%5D"
         );
+    }
+
+    #[test]
+    fn extra_between_bounds() {
+        let map: std::collections::BTreeMap<String, i32> =
+            [("a", 1), ("m", 2), ("z", 3)].into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let keys =
+            |r: std::collections::btree_map::Range<'_, String, i32>| r.map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(extra_between(&map, None, Some("m"))), ["a"]);
+        assert_eq!(keys(extra_between(&map, Some("a"), Some("z"))), ["m"]);
+        assert_eq!(keys(extra_between(&map, Some("m"), None)), ["z"]);
+        assert!(keys(extra_between(&map, Some("z"), Some("a"))).is_empty());
+        assert!(keys(extra_between(&map, Some("m"), Some("m"))).is_empty());
     }
 
     #[test]

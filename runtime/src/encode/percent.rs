@@ -1,18 +1,35 @@
 //! Percent-encoding as Alibaba Cloud signs it (RFC 3986: only `A-Z a-z 0-9 - _ . ~` stay as they are)
 //! and as the official SDKs write form bodies (the same set, with space as `+`).
+//!
+//! Encoding is table-driven and byte-at-a-time: form bodies of 1,000 callee records are ~100 KB of JSON,
+//! and no general-purpose crate offers this exact set together with `+` for space. Decoding uses the
+//! `percent-encoding` crate.
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+const fn unreserved_table() -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~';
+        b += 1;
+    }
+    table
+}
 
-/// Every byte except the RFC 3986 unreserved characters is encoded.
-const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
-/// As [`UNRESERVED`], but space passes through so it can be written as `+`.
-const FORM: &AsciiSet = &UNRESERVED.remove(b' ');
+static UNRESERVED: [bool; 256] = unreserved_table();
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Appends the RFC 3986 encoding of `input` (space is `%20`, `*` is `%2A`, `~` stays): what signing uses.
 pub fn percent_encode_into(out: &mut String, input: &str) {
-    for chunk in utf8_percent_encode(input, UNRESERVED) {
-        out.push_str(chunk);
+    out.reserve(input.len());
+    for &b in input.as_bytes() {
+        if UNRESERVED[b as usize] {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
     }
 }
 
@@ -24,14 +41,15 @@ pub fn percent_encode(input: &str) -> String {
 }
 
 /// Appends the `application/x-www-form-urlencoded` encoding of `input`: RFC 3986 with space as `+`.
-pub fn form_encode_into(out: &mut String, input: &str) {
-    for chunk in utf8_percent_encode(input, FORM) {
-        if chunk.len() > 1 && chunk.as_bytes()[0] == b'%' {
-            out.push_str(chunk);
-        } else if chunk.contains(' ') {
-            out.extend(chunk.chars().map(|c| if c == ' ' { '+' } else { c }));
+pub fn form_encode_into(out: &mut Vec<u8>, input: &str) {
+    out.reserve(input.len() + input.len() / 2);
+    for &b in input.as_bytes() {
+        if UNRESERVED[b as usize] {
+            out.push(b);
+        } else if b == b' ' {
+            out.push(b'+');
         } else {
-            out.push_str(chunk);
+            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
         }
     }
 }
@@ -55,8 +73,14 @@ mod tests {
 
     #[test]
     fn form_set_writes_space_as_plus() {
-        let mut out = String::new();
+        let mut out = Vec::new();
         form_encode_into(&mut out, r#"[{"a":"b c*"}] ~"#);
-        assert_eq!(out, "%5B%7B%22a%22%3A%22b+c%2A%22%7D%5D+~");
+        assert_eq!(out, b"%5B%7B%22a%22%3A%22b+c%2A%22%7D%5D+~");
+    }
+
+    #[test]
+    fn every_byte_round_trips() {
+        let all: String = (0u32..0x800).filter_map(char::from_u32).collect();
+        assert_eq!(percent_decode(&percent_encode(&all)), all);
     }
 }
