@@ -175,11 +175,11 @@ pub fn extra_between<'a, V>(
     before: Option<&str>,
 ) -> std::collections::btree_map::Range<'a, String, V> {
     use std::ops::Bound;
-    if let (Some(a), Some(b)) = (after, before) {
-        if a >= b {
-            // No key sorts between them; `range` would panic on the inverted bounds.
-            return map.range::<str, _>((Bound::Included(""), Bound::Excluded("")));
-        }
+    if let (Some(a), Some(b)) = (after, before)
+        && a >= b
+    {
+        // No key sorts between them; `range` would panic on the inverted bounds.
+        return map.range::<str, _>((Bound::Included(""), Bound::Excluded("")));
     }
     let low = after.map_or(Bound::Unbounded, Bound::Excluded);
     let high = before.map_or(Bound::Unbounded, Bound::Excluded);
