@@ -28,7 +28,9 @@ impl Validate for Import {
 
 impl Operation for Import {
     type Output = serde_json::Value;
-    const META: OperationMeta = OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
+    const SERVICE: &'static acsgen::Service = &AICCS;
+    const META: OperationMeta =
+        OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
     fn encode(&self, p: &mut Params) -> Result<(), EncodeError> {
         p.push(Location::Query, "TaskId", Style::Default, "119181071278")?;
         p.push(Location::Query, "DataType", Style::Default, "JSON")?;
@@ -37,13 +39,23 @@ impl Operation for Import {
 }
 
 fn main() -> Result<(), acsgen::Error> {
-    let config = Config::builder().region("cn-hangzhou").credentials(Credentials::new("demo-id", "demo-secret")).build()?;
+    let config =
+        Config::builder().region("cn-hangzhou").credentials(Credentials::new("demo-id", "demo-secret")).build()?;
     let client = ServiceClient::new(&config, &AICCS);
     let request = Import { records: json!([{"calleeNumber": "13800000000", "name": "Tom", "outId": "id-1"}]) };
-    let signed = client.build_request(&request, &Credentials::new("demo-id", "demo-secret"), SystemTime::now(), "0123456789abcdef")?;
+    let signed = client.build_request(
+        &request,
+        &Credentials::new("demo-id", "demo-secret"),
+        SystemTime::now(),
+        "0123456789abcdef",
+    )?;
     println!("{} {}", signed.method, signed.url);
     for (name, value) in &signed.headers {
-        let shown = if name == "authorization" { "ACS3-HMAC-SHA256 Credential=demo-id,SignedHeaders=…,Signature=…" } else { value };
+        let shown = if name == "authorization" {
+            "ACS3-HMAC-SHA256 Credential=demo-id,SignedHeaders=…,Signature=…"
+        } else {
+            value
+        };
         println!("{name}: {shown}");
     }
     println!("\n{}", String::from_utf8_lossy(&signed.body));

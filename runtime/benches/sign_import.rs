@@ -68,6 +68,7 @@ impl Validate for Import {
 
 impl Operation for Import {
     type Output = serde_json::Value;
+    const SERVICE: &'static acsgen::Service = &SERVICE;
     const META: OperationMeta =
         OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
     fn encode(&self, p: &mut Params) -> Result<(), EncodeError> {

@@ -74,6 +74,8 @@ pub struct OperationMeta {
 pub trait Operation: Validate + Send + Sync {
     /// The decoded response.
     type Output: Decode + Send;
+    /// The product the operation belongs to.
+    const SERVICE: &'static Service;
     /// Action, method, idempotency.
     const META: OperationMeta;
     /// Adds the request's parameters.
@@ -163,6 +165,7 @@ impl ServiceClient {
     /// Validates, encodes, sends and decodes one request.
     pub async fn send<O: Operation>(&self, request: &O) -> Result<O::Output, Error> {
         let action = O::META.action;
+        self.same_service::<O>()?;
         Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
         let mut params = Params::new();
         request.encode(&mut params).map_err(|source| Error::Encode { action, source })?;
@@ -182,12 +185,30 @@ impl ServiceClient {
         nonce: &str,
     ) -> Result<SignedRequest, Error> {
         let action = O::META.action;
+        self.same_service::<O>()?;
         Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
         let mut params = Params::new();
         request.encode(&mut params).map_err(|source| Error::Encode { action, source })?;
         let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
         let body = prepare_body(&params);
         Ok(self.sign(&O::META, &params, body, endpoint, credentials, time, nonce, None))
+    }
+
+    /// A request of another product's operation cannot go through this client.
+    fn same_service<O: Operation>(&self) -> Result<(), Error> {
+        let theirs = O::SERVICE;
+        if theirs.product == self.service.product && theirs.version == self.service.version {
+            Ok(())
+        } else {
+            Err(Error::Config(format!(
+                "{} belongs to {} {}, but this client is for {} {}",
+                O::META.action,
+                theirs.product,
+                theirs.version,
+                self.service.product,
+                self.service.version
+            )))
+        }
     }
 
     /// Sends already-encoded parameters for any action of this product, with signing, retries and time

@@ -182,6 +182,15 @@ impl<T: Decode> Decode for Option<T> {
     }
 }
 
+impl<T: Decode> Decode for Box<T> {
+    fn decode(value: Value, path: &Path<'_>) -> Result<Self, DecodeError> {
+        T::decode(value, path).map(Box::new)
+    }
+    fn absent() -> Option<Self> {
+        T::absent().map(Box::new)
+    }
+}
+
 impl<T: Decode> Decode for Vec<T> {
     fn decode(value: Value, path: &Path<'_>) -> Result<Self, DecodeError> {
         match value {

@@ -35,6 +35,23 @@ mod transport;
 pub mod validate;
 
 pub use acsgen_macros::api;
+
+/// The ready-made client for aiccs 2019-10-15 (AI contact center), generated from
+/// `api-spec/aiccs-2019-10-15.json`: `ImportTaskNumberDatas`, `CreateAiCallTask`, `StartAiCallTask`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), acsgen::Error> {
+/// use acsgen::aiccs::{CalleeRecord, Client, DataType};
+///
+/// let client = Client::new(&acsgen::Config::from_env()?);
+/// let records = vec![CalleeRecord::new("13800000000").out_id("crm-1").variables("name", "Tom")];
+/// let answer = client.import_task_number_datas("119181071278", DataType::Json).phone_number_list(records).send().await?;
+/// println!("import batch {:?}", answer.data);
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "aiccs")]
+#[api(spec = "../api-spec/aiccs-2019-10-15.json", crate = "crate")]
+pub mod aiccs {}
 pub use client::{Method, Operation, OperationMeta, RawResponse, Service, ServiceClient};
 pub use config::{Config, ConfigBuilder, Timeouts};
 pub use credentials::{Credentials, ProvideCredentials};

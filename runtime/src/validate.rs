@@ -59,6 +59,12 @@ impl<T: Validate> Validate for Option<T> {
     }
 }
 
+impl<T: Validate + ?Sized> Validate for Box<T> {
+    fn validate(&self, v: &mut Validator) {
+        (**self).validate(v);
+    }
+}
+
 impl<T: Validate> Validate for Vec<T> {
     fn validate(&self, v: &mut Validator) {
         for (i, item) in self.iter().enumerate() {
@@ -188,6 +194,17 @@ impl Validator {
             Some(_) => self.error(format_args!("does not match the pattern `{}`", pattern.source)),
             None => {
                 self.error(format_args!("the spec's pattern `{}` is not a valid regular expression", pattern.source))
+            }
+        }
+    }
+
+    /// No additional member may reuse a declared field's wire name: it would be sent twice.
+    pub fn extra_keys<'k>(&mut self, keys: impl Iterator<Item = &'k String>, declared: &[&str]) {
+        for key in keys {
+            if declared.contains(&key.as_str()) {
+                self.field(key, |v| {
+                    v.error("is a declared field: set it through its own field, not as an additional member")
+                });
             }
         }
     }

@@ -192,6 +192,7 @@ impl Ping {
 
 impl acsgen::Operation for Ping {
     type Output = serde_json::Value;
+    const SERVICE: &'static acsgen::Service = &SERVICE;
     const META: OperationMeta = NON_IDEMPOTENT;
     fn encode(&self, params: &mut Params) -> Result<(), EncodeError> {
         *params = self.params()?;
