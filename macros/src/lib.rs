@@ -136,11 +136,13 @@ pub(crate) fn generate(request: &Request<'_>) -> Result<String, Vec<(At, String)
 }
 
 fn unknown_operation(name: &str, names: &[String], label: &str) -> String {
-    let mut close: Vec<(f64, &String)> =
-        names.iter().map(|n| (strsim::jaro_winkler(&n.to_ascii_lowercase(), &name.to_ascii_lowercase()), n)).collect();
-    close.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let wanted = name.to_ascii_lowercase();
+    let mut close: Vec<(usize, &String)> =
+        names.iter().map(|n| (strsim::levenshtein(&n.to_ascii_lowercase(), &wanted), n)).collect();
+    close.sort();
+    let limit = (name.len() / 4).max(2);
     let suggestions: Vec<String> =
-        close.iter().take(3).filter(|(score, _)| *score > 0.85).map(|(_, n)| format!("`{n}`")).collect();
+        close.iter().take_while(|(d, _)| *d <= limit).take(3).map(|(_, n)| format!("`{n}`")).collect();
     if suggestions.is_empty() {
         format!("`{name}` is not an operation of {label}")
     } else {

@@ -31,6 +31,13 @@ pub fn service(w: &mut Writer<'_>) {
     );
 }
 
+/// `OPERATIONS`: every action this module has a method for.
+pub fn operations(w: &mut Writer<'_>) {
+    let names: Vec<String> = w.ir.ops.iter().map(|op| lit(&op.action)).collect();
+    w.docs(&["Every operation this module generated a method for, by action name.".into()], "");
+    let _ = writeln!(w.out, "pub const OPERATIONS: &[&str] = &[{}];", names.join(", "));
+}
+
 pub fn client(w: &mut Writer<'_>) {
     let rt = w.rt(Home::Top);
     let ir = w.ir;
@@ -124,7 +131,7 @@ pub fn type_def(w: &mut Writer<'_>, index: usize, home: Home) {
     let def = &w.ir.types[index];
     let is_request = w.ir.ops.iter().any(|op| op.request == index);
     match &def.body {
-        Body::Struct { fields, extra } => structure(w, def, fields, extra.as_ref(), home, is_request),
+        Body::Struct { fields, extra } => structure(w, def, fields, extra.as_deref(), home, is_request),
         Body::Enum { .. } => enumeration(w, def, home),
     }
 }

@@ -26,9 +26,61 @@ const RESULT: &str = "Result";
 /// The runtime crate, as imported at the top of `__acsgen` and of each operation's module.
 const RT: &str = "__rt";
 
-/// A Rust string literal for `text`.
+/// A Rust string literal for `text`. Only `"`, `\\` and control characters need escapes; everything else
+/// (descriptions are often Chinese) is copied as is, which is far cheaper than `{:?}` (it checks every
+/// character against Unicode printability tables).
 pub fn lit(text: &str) -> String {
-    format!("{text:?}")
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f | 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{{{b:x}}}");
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+    out
+}
+
+/// Appends `prefix`, `text` as a raw string literal, then `suffix`. A carriage return is the one character
+/// a raw string cannot hold; text with one is written as an escaped literal instead.
+fn raw_literal(out: &mut String, prefix: &str, text: &str, suffix: &str) {
+    if text.contains('\r') {
+        out.push_str(prefix);
+        out.push_str(&lit(text));
+        out.push_str(suffix);
+        return;
+    }
+    // The fence needs one more `#` than the longest run of `#` after a quote in the text.
+    let mut hashes = 1;
+    if text.as_bytes().contains(&b'"') {
+        while text.contains(&format!("\"{}", "#".repeat(hashes))) {
+            hashes += 1;
+        }
+    }
+    let fence = "#".repeat(hashes);
+    out.push_str(prefix);
+    out.push('r');
+    out.push_str(&fence);
+    out.push('"');
+    out.push_str(text);
+    out.push('"');
+    out.push_str(&fence);
+    out.push_str(suffix);
 }
 
 /// Writes the generated items of `ir`; `runtime` is the path to the runtime crate as the user gave it,
@@ -42,6 +94,7 @@ pub fn module(ir: &Ir, runtime: &str, spec_path: &str) -> String {
     w.line("use ::std::collections::BTreeMap;");
     w.line(&format!("const _: &str = ::core::include_str!({});", lit(spec_path)));
     items::service(&mut w);
+    items::operations(&mut w);
     items::client(&mut w);
     let mut declared = vec![Vec::new(); ir.ops.len()];
     for (i, def) in ir.types.iter().enumerate() {
@@ -72,16 +125,22 @@ impl Writer<'_> {
         self.out.push('\n');
     }
 
-    /// `#[doc = …]` lines; a fallback when there is nothing to say, so `missing_docs` stays quiet.
+    /// One `#[doc = …]` attribute holding every line, as a raw string (one attribute per item lexes far
+    /// faster than one per line, and a raw string needs no escaping); a fallback when there is nothing to
+    /// say, so `missing_docs` stays quiet.
     pub fn docs(&mut self, lines: &[String], fallback: &str) {
+        let mut text = String::new();
         if lines.iter().all(|l| l.trim().is_empty()) {
-            let _ = writeln!(self.out, "#[doc = {}]", lit(&format!(" {fallback}")));
-            return;
+            text.push_str(fallback);
+        } else {
+            for (i, l) in lines.iter().enumerate() {
+                if i > 0 {
+                    text.push('\n');
+                }
+                text.push_str(l);
+            }
         }
-        for l in lines {
-            let text = if l.is_empty() { String::new() } else { format!(" {l}") };
-            let _ = writeln!(self.out, "#[doc = {}]", lit(&text));
-        }
+        raw_literal(&mut self.out, "#[doc = ", &text, "]\n");
     }
 
     /// The runtime crate as generated code names it.
@@ -122,6 +181,29 @@ impl Writer<'_> {
             Ty::Vec(t) => format!("{VEC}<{}>", self.ty(t, from)),
             Ty::Map(t) => format!("{MAP}<{STRING}, {}>", self.ty(t, from)),
             Ty::Named(i) => self.type_path(*i, from),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lit;
+
+    #[test]
+    fn raw_literals_lex_back_to_the_same_text() {
+        for text in ["plain", "a \"# quote-hash", "\"## and \"#", "中文 \\ \t", "carriage\rreturn"] {
+            let mut out = String::new();
+            super::raw_literal(&mut out, "", text, "");
+            let parsed: syn::LitStr = syn::parse_str(&out).unwrap();
+            assert_eq!(parsed.value(), text);
+        }
+    }
+
+    #[test]
+    fn literals_lex_back_to_the_same_text() {
+        for text in ["plain", "quote \" and \\ backslash", "中文\n\r\t\u{1}\u{7f}", "{}{{", ""] {
+            let parsed: syn::LitStr = syn::parse_str(&lit(text)).unwrap();
+            assert_eq!(parsed.value(), text);
         }
     }
 }

@@ -6,7 +6,9 @@ use crate::spec::{Docs, Schema};
 /// Sanitized lines of `text`.
 pub fn lines(text: &str, out: &mut Vec<String>) {
     let mut in_fence = false;
-    for raw in text.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+    let text: std::borrow::Cow<'_, str> =
+        if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n").into() } else { text.into() };
+    for raw in text.split('\n') {
         let line = raw.trim();
         if line.starts_with("```") || line.starts_with("~~~") {
             out.push(if in_fence { "```".to_owned() } else { "```text".to_owned() });

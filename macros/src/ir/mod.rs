@@ -18,6 +18,8 @@ use names::{Scope, pascal, snake, variant};
 /// Names the top of a generated module reserves, and names a prelude item would lose to.
 const RESERVED_TYPES: &[&str] = &[
     "Client",
+    "OPERATIONS",
+    "SERVICE",
     "Option",
     "Some",
     "None",
@@ -74,6 +76,8 @@ pub enum Home {
 pub struct TypeDef {
     pub name: String,
     pub home: Home,
+    /// Declared in `components` (only these can be reached again through `$ref`).
+    pub component: bool,
     pub docs: Vec<String>,
     pub deprecated: bool,
     /// Sent in requests: needs `Serialize`, `Validate`, a constructor and setters.
@@ -85,7 +89,7 @@ pub struct TypeDef {
 
 #[derive(Debug)]
 pub enum Body {
-    Struct { fields: Vec<Field>, extra: Option<Extra> },
+    Struct { fields: Vec<Field>, extra: Option<Box<Extra>> },
     Enum { variants: Vec<Variant> },
 }
 
@@ -193,6 +197,8 @@ pub struct Options {
 
 struct Builder<'s> {
     spec: &'s Spec,
+    /// Wire name → (snake_case name, looks sensitive): the same names recur across hundreds of operations.
+    wire_names: HashMap<String, (String, bool)>,
     types: Vec<TypeDef>,
     scopes: Vec<Scope>,
     top: Scope,
@@ -205,11 +211,42 @@ enum Component {
     Done(Ty),
 }
 
-/// Where a schema sits, for naming the types it declares.
-struct Ctx {
+/// Where a schema sits, for naming the types it declares. The name is only worked out when a type is
+/// actually declared (most fields are scalars).
+struct Ctx<'a> {
     home: Home,
-    name: String,
-    parent: String,
+    /// The wire name (or fixed word) the type is named after.
+    base: &'a str,
+    /// Lists crossed on the way (each strips a `List` suffix: `PhoneNumberList` items are `PhoneNumber`).
+    items: u8,
+    /// Maps crossed on the way (each adds `Value`).
+    values: u8,
+    parent: &'a str,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(home: Home, base: &'a str, parent: &'a str) -> Self {
+        Ctx { home, base, items: 0, values: 0, parent }
+    }
+
+    fn name(&self) -> String {
+        let mut name = pascal(self.base, "Field");
+        for _ in 0..self.items {
+            if let Some(stripped) = name.strip_suffix("List").filter(|b| !b.is_empty()) {
+                name = stripped.to_owned();
+            }
+        }
+        for _ in 0..self.values {
+            name.push_str("Value");
+        }
+        name
+    }
+
+    fn candidates(&self) -> [String; 2] {
+        let name = self.name();
+        let qualified = format!("{}{name}", self.parent);
+        [name, qualified]
+    }
 }
 
 /// Names that suggest personal or secret data; such fields are redacted in `Debug`.
@@ -240,6 +277,7 @@ fn looks_sensitive(wire: &str) -> bool {
 pub fn build(spec: &Spec, options: &Options) -> Ir {
     let mut b = Builder {
         spec,
+        wire_names: HashMap::new(),
         types: Vec::new(),
         scopes: Vec::new(),
         top: Scope::with_reserved(RESERVED_TYPES),
@@ -324,12 +362,13 @@ impl Builder<'_> {
         let mut setters = Scope::with_reserved(CALL_METHODS);
         let mut fields = Vec::new();
         for param in &api.params {
-            let ctx = Ctx { home, name: pascal(&param.name, "Param"), parent: request.clone() };
+            let ctx = Ctx::new(home, &param.name, &request);
             let mut field = self.field(&param.name, &param.schema, ctx, &mut field_names, &mut setters);
             field.param = Some((param.location, param.style));
             fields.push(field);
         }
         let request_idx = self.push(TypeDef {
+            component: false,
             docs: vec![format!("The parameters of `{}`, as [`Client::{ident}`] sets them up.", api.name)],
             name: request,
             home: Home::Top,
@@ -344,7 +383,7 @@ impl Builder<'_> {
                 let docs = vec![format!("The answer of `{}`.", api.name)];
                 Ty::Named(self.object(&response, Home::Op(index), docs, schema, properties, additional, true))
             }
-            Some(schema) => self.ty(schema, Ctx { home, name: "Response".into(), parent: response.clone() }),
+            Some(schema) => self.ty(schema, Ctx::new(home, "Response", &response)),
             None => Ty::Map(Box::new(Ty::Json)),
         };
         let method = if api.params.iter().any(|p| matches!(p.location, Location::Form | Location::Body)) {
@@ -394,7 +433,15 @@ impl Builder<'_> {
     }
 
     fn field(&mut self, wire: &str, schema: &Schema, ctx: Ctx, names: &mut Scope, setters: &mut Scope) -> Field {
-        let rust = names.claim(snake(wire, "field"));
+        let (snake_name, sensitive_name) = match self.wire_names.get(wire) {
+            Some(known) => known.clone(),
+            None => {
+                let known = (snake(wire, "field"), looks_sensitive(wire));
+                self.wire_names.insert(wire.to_owned(), known.clone());
+                known
+            }
+        };
+        let rust = names.claim(snake_name);
         let setter = setters.claim(rust.clone());
         let ty = self.ty(schema, ctx);
         let scalar = !matches!(ty, Ty::Named(_) | Ty::Vec(_) | Ty::Map(_) | Ty::Json);
@@ -409,7 +456,7 @@ impl Builder<'_> {
             boxed: false,
             docs: self.field_docs(schema),
             checks: checks(schema, &ty),
-            sensitive: schema.sensitive.unwrap_or_else(|| (scalar || scalar_list) && looks_sensitive(wire)),
+            sensitive: schema.sensitive.unwrap_or((scalar || scalar_list) && sensitive_name),
             deprecated: schema.deprecated,
             ty,
             param: None,
@@ -439,7 +486,7 @@ impl Builder<'_> {
     fn ty(&mut self, schema: &Schema, ctx: Ctx) -> Ty {
         match &schema.kind {
             Kind::String if !schema.enum_values.is_empty() => {
-                let name = self.scope(ctx.home).claim_first(&[ctx.name.clone(), format!("{}{}", ctx.parent, ctx.name)]);
+                let name = self.scope(ctx.home).claim_first(&ctx.candidates());
                 Ty::Named(self.enumeration(name, ctx.home, schema))
             }
             Kind::String => Ty::String,
@@ -448,19 +495,13 @@ impl Builder<'_> {
             Kind::Number => Ty::F64,
             Kind::Boolean => Ty::Bool,
             Kind::Any => Ty::Json,
-            Kind::Array(items) => {
-                let base = ctx.name.strip_suffix("List").filter(|b| !b.is_empty()).unwrap_or(&ctx.name).to_owned();
-                Ty::Vec(Box::new(self.ty(items, Ctx { home: ctx.home, name: base, parent: ctx.parent })))
-            }
+            Kind::Array(items) => Ty::Vec(Box::new(self.ty(items, Ctx { items: ctx.items + 1, ..ctx }))),
             Kind::Object { properties, additional } if properties.is_empty() => match additional {
-                Additional::Typed(value) => {
-                    let name = format!("{}Value", ctx.name);
-                    Ty::Map(Box::new(self.ty(value, Ctx { home: ctx.home, name, parent: ctx.parent })))
-                }
+                Additional::Typed(value) => Ty::Map(Box::new(self.ty(value, Ctx { values: ctx.values + 1, ..ctx }))),
                 _ => Ty::Map(Box::new(Ty::Json)),
             },
             Kind::Object { properties, additional } => {
-                let name = self.scope(ctx.home).claim_first(&[ctx.name.clone(), format!("{}{}", ctx.parent, ctx.name)]);
+                let name = self.scope(ctx.home).claim_first(&ctx.candidates());
                 let docs = docs::describe(&schema.docs);
                 Ty::Named(self.object(&name, ctx.home, docs, schema, properties, additional, false))
             }
@@ -489,7 +530,7 @@ impl Builder<'_> {
             || (matches!(schema.kind, Kind::String) && !schema.enum_values.is_empty());
         if !is_named {
             self.components.insert(name.to_owned(), Component::Building(None));
-            let ty = self.ty(schema, Ctx { home: Home::Top, name: pascal(name, "Schema"), parent: String::new() });
+            let ty = self.ty(schema, Ctx::new(Home::Top, name, ""));
             self.components.insert(name.to_owned(), Component::Done(ty.clone()));
             return ty;
         }
@@ -499,6 +540,7 @@ impl Builder<'_> {
         let slot = self.push(TypeDef {
             name: type_name.clone(),
             home: Home::Top,
+            component: true,
             docs: Vec::new(),
             deprecated: false,
             request: false,
@@ -513,7 +555,7 @@ impl Builder<'_> {
             }
             _ => self.enumeration_def(type_name.clone(), Home::Top, schema),
         };
-        self.types[slot] = built;
+        self.types[slot] = TypeDef { component: true, ..built };
         self.components.insert(name.to_owned(), Component::Done(Ty::Named(slot)));
         Ty::Named(slot)
     }
@@ -531,6 +573,7 @@ impl Builder<'_> {
     ) -> usize {
         let home_of_type = if top { Home::Top } else { home };
         let slot = self.push(TypeDef {
+            component: false,
             name: name.to_owned(),
             home: home_of_type,
             docs: Vec::new(),
@@ -559,7 +602,7 @@ impl Builder<'_> {
         let mut setters = Scope::with_reserved(&["new"]);
         let mut fields = Vec::new();
         for (wire, prop) in properties {
-            let ctx = Ctx { home, name: pascal(wire, "Field"), parent: name.to_owned() };
+            let ctx = Ctx::new(home, wire, name);
             fields.push(self.field(wire, prop, ctx, &mut names, &mut setters));
         }
         let extra = match additional {
@@ -572,7 +615,7 @@ impl Builder<'_> {
                     .map_or_else(|| "additional_properties".to_owned(), |t| snake(t, "additional_properties"));
                 let rust = names.claim(base);
                 setters.claim(rust.clone());
-                let ty = self.ty(value, Ctx { home, name: format!("{name}Value"), parent: name.to_owned() });
+                let ty = self.ty(value, Ctx { values: 1, ..Ctx::new(home, name, name) });
                 Some(Extra { rust, checks: checks(value, &ty), sensitive: value.sensitive.unwrap_or(true), value: ty })
             }
             Additional::Any => {
@@ -588,13 +631,14 @@ impl Builder<'_> {
             Additional::Unspecified | Additional::Forbidden => None,
         };
         TypeDef {
+            component: false,
             name: name.to_owned(),
             home,
             docs,
             deprecated: schema.deprecated,
             request: false,
             response: false,
-            body: Body::Struct { fields, extra },
+            body: Body::Struct { fields, extra: extra.map(Box::new) },
         }
     }
 
@@ -604,7 +648,7 @@ impl Builder<'_> {
     }
 
     fn enumeration_def(&mut self, name: String, home: Home, schema: &Schema) -> TypeDef {
-        let mut scope = Scope::with_reserved(&["Unknown"]);
+        let mut scope = Scope::with_reserved(&["Unknown", "VALUES"]);
         let variants = schema
             .enum_values
             .iter()
@@ -615,6 +659,7 @@ impl Builder<'_> {
             })
             .collect();
         TypeDef {
+            component: false,
             name,
             home,
             docs: docs::describe(&schema.docs),
@@ -699,39 +744,44 @@ fn settle_roles(ir: &mut Ir) {
     }
 }
 
-/// Boxes fields that lead back to their own type without a list or map in between.
+/// Boxes fields that lead back to their own type without a list or map in between. Inline types form
+/// trees; only `$ref` (component) types can close a cycle, so only fields of component type are checked.
 fn settle_boxes(ir: &mut Ir) {
-    fn direct(types: &[TypeDef], i: usize) -> Vec<usize> {
-        match &types[i].body {
-            Body::Struct { fields, .. } => fields
-                .iter()
-                .filter_map(|f| match f.ty {
-                    Ty::Named(j) if matches!(types[j].body, Body::Struct { .. }) => Some(j),
-                    _ => None,
-                })
-                .collect(),
-            Body::Enum { .. } => Vec::new(),
-        }
+    fn direct(types: &[TypeDef], i: usize) -> impl Iterator<Item = usize> + '_ {
+        let fields: &[Field] = match &types[i].body {
+            Body::Struct { fields, .. } => fields,
+            Body::Enum { .. } => &[],
+        };
+        fields.iter().filter_map(move |f| match f.ty {
+            Ty::Named(j) if matches!(types[j].body, Body::Struct { .. }) => Some(j),
+            _ => None,
+        })
     }
-    fn reaches(types: &[TypeDef], from: usize, target: usize, seen: &mut Vec<bool>) -> bool {
+    fn reaches(types: &[TypeDef], from: usize, target: usize, seen: &mut [bool]) -> bool {
         if from == target {
             return true;
         }
-        if seen[from] {
+        if std::mem::replace(&mut seen[from], true) {
             return false;
         }
-        seen[from] = true;
-        direct(types, from).into_iter().any(|n| reaches(types, n, target, seen))
+        direct(types, from).collect::<Vec<_>>().into_iter().any(|n| reaches(types, n, target, seen))
+    }
+    if !ir.types.iter().any(|t| t.component) {
+        return;
     }
     let mut boxes = Vec::new();
+    let mut seen = vec![false; ir.types.len()];
     for i in 0..ir.types.len() {
         if let Body::Struct { fields, .. } = &ir.types[i].body {
             for (k, f) in fields.iter().enumerate() {
                 if let Ty::Named(j) = f.ty
+                    && ir.types[j].component
                     && matches!(ir.types[j].body, Body::Struct { .. })
-                    && reaches(&ir.types, j, i, &mut vec![false; ir.types.len()])
                 {
-                    boxes.push((i, k));
+                    seen.iter_mut().for_each(|s| *s = false);
+                    if reaches(&ir.types, j, i, &mut seen) {
+                        boxes.push((i, k));
+                    }
                 }
             }
         }

@@ -61,30 +61,35 @@ pub fn variant(value: &str) -> String {
 /// Names already taken in one scope (a module's types, a struct's fields, a client's methods).
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
+    reserved: &'static [&'static str],
     taken: HashSet<String>,
 }
 
 impl Scope {
-    pub fn with_reserved(names: &[&str]) -> Self {
-        Self { taken: names.iter().map(|s| (*s).to_owned()).collect() }
+    pub fn with_reserved(reserved: &'static [&'static str]) -> Self {
+        Self { reserved, taken: HashSet::new() }
+    }
+
+    fn take(&mut self, name: &str) -> bool {
+        !self.reserved.contains(&name) && self.taken.insert(name.to_owned())
     }
 
     /// Claims `name`, or `name2`, `name3`… (`name_2` for snake case) when taken.
     pub fn claim(&mut self, name: String) -> String {
-        if self.taken.insert(name.clone()) {
+        if self.take(&name) {
             return name;
         }
         let snake_like = name.chars().next().is_some_and(|c| c.is_ascii_lowercase());
         (2..)
             .map(|n| if snake_like { format!("{name}_{n}") } else { format!("{name}{n}") })
-            .find(|candidate| self.taken.insert(candidate.clone()))
+            .find(|candidate| self.take(candidate))
             .unwrap_or(name)
     }
 
     /// Claims the first free of `candidates`, else numbers the last.
     pub fn claim_first(&mut self, candidates: &[String]) -> String {
         for c in candidates {
-            if !self.taken.contains(c) {
+            if !self.reserved.contains(&c.as_str()) && !self.taken.contains(c) {
                 return self.claim(c.clone());
             }
         }

@@ -24,6 +24,10 @@ pub fn child(pointer: &str, key: &str) -> String {
     let mut out = String::with_capacity(pointer.len() + key.len() + 1);
     out.push_str(pointer);
     out.push('/');
+    if !key.contains(['~', '/']) {
+        out.push_str(key);
+        return out;
+    }
     for c in key.chars() {
         match c {
             '~' => out.push_str("~0"),

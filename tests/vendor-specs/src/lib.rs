@@ -24,3 +24,18 @@ pub mod sts {}
 /// ActionTrail 2020-07-06.
 #[acsgen::api(spec = "../../../shared/metadata/actiontrail-2020-07-06.json")]
 pub mod actiontrail {}
+
+#[cfg(test)]
+mod tests {
+    /// Every operation of every file became a client method.
+    #[test]
+    fn every_operation_is_generated() {
+        assert_eq!(super::aiccs_2024::OPERATIONS.len(), 149);
+        assert_eq!(super::aiccs_2025::OPERATIONS.len(), 164);
+        assert_eq!(super::ecs::OPERATIONS.len(), 347);
+        assert_eq!(super::sms::OPERATIONS.len(), 38);
+        assert_eq!(super::sts::OPERATIONS.len(), 4);
+        assert_eq!(super::actiontrail::OPERATIONS.len(), 21);
+        assert!(super::aiccs_2025::OPERATIONS.contains(&"ImportTaskNumberDatas"));
+    }
+}

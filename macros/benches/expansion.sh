@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Macro expansion time as a user's build runs it, both ways — the proc-macro unoptimized (cargo's default
+# for dev builds) and with the recommended `[profile.dev.package.acsgen-macros] opt-level = 3` — for the
+# full aiccs file (149 operations) and ECS (347), plus the `cargo check` time of a crate holding the whole
+# ECS client. The macro reports its own time (from its arguments to the finished tokens, compiler lexing
+# included) through ACSGEN_TIMINGS. Prints the minimum and median of RUNS runs (default 5).
+#
+#   bash macros/benches/expansion.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+metadata=$(cd "$root/../shared/metadata" && pwd)
+runs=${RUNS:-5}
+work="$root/target/bench-expansion"
+mkdir -p "$work"
+
+write_crate() { # name spec
+  mkdir -p "$work/$1/src"
+  cat > "$work/$1/Cargo.toml" <<TOML
+[package]
+name = "$1"
+version = "0.0.0"
+edition = "2024"
+publish = false
+[dependencies]
+acsgen = { path = "$root/runtime" }
+TOML
+  printf '#[acsgen::api(spec = "%s")]\npub mod client {}\n' "$2" > "$work/$1/src/lib.rs"
+}
+write_crate bench-aiccs "$metadata/aiccs-2019-10-15.2024-06.json"
+write_crate bench-ecs "$metadata/ecs-2014-05-26.json"
+cat > "$work/Cargo.toml" <<TOML
+[workspace]
+resolver = "3"
+members = ["bench-aiccs", "bench-ecs"]
+TOML
+
+stats() { sort -n | awk '{a[NR]=$1} END {printf "min %7.1f ms   median %7.1f ms", a[1], a[int((NR+1)/2)]}'; }
+
+for mode in unoptimized optimized; do
+  level=0; [ "$mode" = optimized ] && level=3
+  target="$work/target-$mode"
+  config="profile.dev.package.acsgen-macros.opt-level=$level"
+  cargo check --quiet --manifest-path "$work/Cargo.toml" --workspace --target-dir "$target" --config "$config"
+  for crate in bench-aiccs bench-ecs; do
+    timings="$work/timings-$mode-$crate"
+    checks="$work/check-$mode-$crate"
+    : > "$timings"; : > "$checks"
+    for _ in $(seq "$runs"); do
+      touch "$work/$crate/src/lib.rs"
+      start=$(date +%s%N)
+      ACSGEN_TIMINGS="$timings" cargo check --quiet --manifest-path "$work/Cargo.toml" -p "$crate" \
+        --target-dir "$target" --config "$config"
+      echo "$(( ($(date +%s%N) - start) / 1000000 ))" >> "$checks"
+    done
+    printf '%-12s %-12s expansion: %s   cargo check: %s\n' "$mode" "$crate" \
+      "$(cut -f2 "$timings" | stats)" "$(stats < "$checks")"
+  done
+done
