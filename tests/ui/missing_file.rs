@@ -1,0 +1,4 @@
+#[acsgen::api(spec = "specs/does-not-exist.json")]
+pub mod missing {}
+
+fn main() {}
