@@ -375,7 +375,7 @@ impl ServiceClient {
             SignatureVersion::V1 => {
                 query.push(("Action".into(), meta.action.to_owned()));
                 query.push(("Version".into(), self.service.version.to_owned()));
-                query.push(("Format".into(), "JSON".to_owned()));
+                query.push(("Format".into(), "json".to_owned()));
                 query.extend(params.query().iter().cloned());
                 let signed: Vec<(String, String)> = query.iter().chain(params.form()).cloned().collect();
                 let signature = v1::sign(meta.method.as_str(), &signed, &key, &timestamp, nonce);
