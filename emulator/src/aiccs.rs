@@ -1,0 +1,317 @@
+//! The aiccs operations the emulator serves — `CreateAiCallTask`, `StartAiCallTask`,
+//! `ImportTaskNumberDatas` — with the documented rules, and the tasks and callees they store. A rejected
+//! request stores nothing: a batch is checked completely before any record of it is kept.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::{Map, Value};
+
+/// The API version served.
+pub const VERSION: &str = "2019-10-15";
+/// Records one `ImportTaskNumberDatas` request may carry.
+pub const MAX_RECORDS: usize = 1000;
+/// Characters an `outId` may have.
+pub const MAX_OUT_ID: usize = 128;
+
+/// How an operation ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Success with this `Data`.
+    Data(Value),
+    /// A protocol error: HTTP status, code, message.
+    Error(u16, &'static str, String),
+    /// A business failure (HTTP 200, `"Success": false`): code, message.
+    Failure(&'static str, String),
+}
+
+/// One stored callee record and the import batch it arrived in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredCallee {
+    /// The import batch the record arrived in.
+    pub batch_id: i64,
+    /// The record as stored.
+    pub record: Value,
+}
+
+#[derive(Default)]
+struct Task {
+    started: bool,
+    /// (batch ID, the batch's records as compact JSON): about 70 bytes a record, so a million fit easily.
+    batches: Vec<(i64, Vec<Box<str>>)>,
+    records: usize,
+}
+
+/// The emulator's data: tasks and their callees.
+pub struct Store {
+    inner: Mutex<Inner>,
+}
+
+struct Inner {
+    tasks: HashMap<String, Task>,
+    next_task: i64,
+    next_batch: i64,
+}
+
+impl Store {
+    /// Task IDs and batch IDs start from `seed`-derived bases; batch IDs have 18–19 digits, beyond 2^53.
+    pub fn new(seed: u64) -> Self {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        Self {
+            inner: Mutex::new(Inner {
+                tasks: HashMap::new(),
+                next_task: 100_000_000_000 + rng.i64(0..800_000_000_000),
+                next_batch: 100_000_000_000_000_000 + rng.i64(0..8_000_000_000_000_000_000),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every record stored for `task`, in arrival order; `None` for an unknown task.
+    pub fn callees(&self, task: &str) -> Option<Vec<StoredCallee>> {
+        let inner = self.lock();
+        let task = inner.tasks.get(task)?;
+        let mut out = Vec::with_capacity(task.records);
+        for (batch_id, records) in &task.batches {
+            for record in records {
+                let record = serde_json::from_str(record).unwrap_or(Value::Null);
+                out.push(StoredCallee { batch_id: *batch_id, record });
+            }
+        }
+        Some(out)
+    }
+
+    /// How many records `task` holds.
+    pub fn record_count(&self, task: &str) -> Option<usize> {
+        self.lock().tasks.get(task).map(|t| t.records)
+    }
+
+    /// The IDs of every task.
+    pub fn task_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.lock().tasks.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
+
+    /// Runs `action` with `params`.
+    pub fn call(&self, action: &str, version: &str, params: &[(String, String)]) -> Outcome {
+        if version != VERSION {
+            return Outcome::Error(
+                400,
+                "InvalidVersion",
+                format!("Specified version `{version}` is not valid for aiccs (use {VERSION})."),
+            );
+        }
+        let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        match action {
+            "CreateAiCallTask" => self.create_task(&get),
+            "StartAiCallTask" => self.start_task(&get),
+            "ImportTaskNumberDatas" => self.import(&get),
+            _ => Outcome::Error(404, "InvalidAction.NotFound", format!("Specified api `{action}` is not found.")),
+        }
+    }
+
+    fn create_task<'p>(&self, get: &dyn Fn(&str) -> Option<&'p str>) -> Outcome {
+        for required in ["TaskName", "AgentId", "VirtualNumber", "StartType", "CallTime", "CallDay"] {
+            if get(required).is_none_or(str::is_empty) {
+                return missing(required);
+            }
+        }
+        for list in ["CallTime", "CallDay"] {
+            let valid = get(list)
+                .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                .is_some_and(|v| v.as_array().is_some_and(|items| items.iter().all(Value::is_string)));
+            if !valid {
+                return Outcome::Error(400, "InvalidParameter", format!("{list} must be a JSON array of strings."));
+            }
+        }
+        let mut inner = self.lock();
+        let id = inner.next_task;
+        inner.next_task += 1;
+        inner.tasks.insert(id.to_string(), Task::default());
+        Outcome::Data(Value::from(id))
+    }
+
+    fn start_task<'p>(&self, get: &dyn Fn(&str) -> Option<&'p str>) -> Outcome {
+        let Some(task_id) = get("TaskId").filter(|t| !t.is_empty()) else { return missing("TaskId") };
+        let mut inner = self.lock();
+        match inner.tasks.get_mut(task_id) {
+            Some(task) => {
+                task.started = true;
+                Outcome::Data(Value::Bool(true))
+            }
+            None => Outcome::Failure("TaskNotExist", format!("The call task `{task_id}` does not exist.")),
+        }
+    }
+
+    fn import<'p>(&self, get: &dyn Fn(&str) -> Option<&'p str>) -> Outcome {
+        let Some(task_id) = get("TaskId").filter(|t| !t.is_empty()) else { return missing("TaskId") };
+        let Some(data_type) = get("DataType").filter(|t| !t.is_empty()) else { return missing("DataType") };
+        match data_type {
+            "JSON" => {}
+            "EXCEL" => {
+                return Outcome::Failure(
+                    "DataTypeNotSupported",
+                    "API calls support only the JSON data type; import spreadsheets through the console.".into(),
+                );
+            }
+            other => {
+                return Outcome::Error(
+                    400,
+                    "InvalidParameter",
+                    format!("DataType `{other}` is not one of EXCEL, JSON."),
+                );
+            }
+        }
+        let Some(list) = get("PhoneNumberList") else {
+            return Outcome::Failure(
+                "PhoneNumberList.Empty",
+                "PhoneNumberList is required when DataType is JSON.".into(),
+            );
+        };
+        let records = match serde_json::from_str::<Value>(list) {
+            Ok(Value::Array(records)) => records,
+            Ok(_) => {
+                return Outcome::Error(
+                    400,
+                    "InvalidParameter",
+                    "PhoneNumberList must be a JSON array of records.".into(),
+                );
+            }
+            Err(e) => {
+                return Outcome::Error(400, "InvalidParameter", format!("PhoneNumberList is not valid JSON: {e}"));
+            }
+        };
+        if records.is_empty() {
+            return Outcome::Failure("PhoneNumberList.Empty", "PhoneNumberList holds no records.".into());
+        }
+        if records.len() > MAX_RECORDS {
+            return Outcome::Failure(
+                "PhoneNumberList.TooMany",
+                format!("PhoneNumberList holds {} records; at most {MAX_RECORDS} per request.", records.len()),
+            );
+        }
+        let mut compact = Vec::with_capacity(records.len());
+        for (i, record) in records.iter().enumerate() {
+            if let Err((code, problem)) = check_record(record) {
+                return Outcome::Failure(code, format!("record {i}: {problem}"));
+            }
+            compact.push(record.to_string().into_boxed_str());
+        }
+        let mut inner = self.lock();
+        let batch_id = inner.next_batch;
+        let Some(task) = inner.tasks.get_mut(task_id) else {
+            return Outcome::Failure("TaskNotExist", format!("The call task `{task_id}` does not exist."));
+        };
+        task.records += compact.len();
+        task.batches.push((batch_id, compact));
+        inner.next_batch += 1;
+        Outcome::Data(Value::from(batch_id))
+    }
+}
+
+fn missing(name: &str) -> Outcome {
+    Outcome::Error(
+        400,
+        "MissingParameter",
+        format!("The input parameter `{name}` that is mandatory for processing this request is not supplied."),
+    )
+}
+
+/// One record: an object with a non-empty string `calleeNumber`, an `outId` of at most 128 characters,
+/// and string call variables.
+fn check_record(record: &Value) -> Result<(), (&'static str, String)> {
+    let Value::Object(fields) = record else {
+        return Err(("Record.NotObject", "a record must be a JSON object".into()));
+    };
+    match fields.get("calleeNumber") {
+        Some(Value::String(n)) if !n.trim().is_empty() => {}
+        Some(Value::String(_)) => return Err(("CalleeNumber.Missing", "calleeNumber is empty".into())),
+        Some(_) => return Err(("CalleeNumber.Invalid", "calleeNumber must be a string".into())),
+        None => return Err(("CalleeNumber.Missing", "calleeNumber is required".into())),
+    }
+    if let Some(out_id) = fields.get("outId") {
+        let Value::String(out_id) = out_id else { return Err(("OutId.Invalid", "outId must be a string".into())) };
+        let n = out_id.chars().count();
+        if n > MAX_OUT_ID {
+            return Err(("OutId.TooLong", format!("outId has {n} characters, at most {MAX_OUT_ID}")));
+        }
+    }
+    check_variables(fields)
+}
+
+fn check_variables(fields: &Map<String, Value>) -> Result<(), (&'static str, String)> {
+    for (key, value) in fields {
+        if key != "calleeNumber" && key != "outId" && !value.is_string() {
+            return Err(("Variable.NotString", format!("call variable `{key}` must be a string")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn create(store: &Store) -> String {
+        let p = params(&[
+            ("TaskName", "t"),
+            ("AgentId", "a"),
+            ("VirtualNumber", "v"),
+            ("StartType", "IMMEDIATELY"),
+            ("CallTime", r#"["09:00-12:00"]"#),
+            ("CallDay", r#"["1"]"#),
+        ]);
+        match store.call("CreateAiCallTask", VERSION, &p) {
+            Outcome::Data(id) => id.as_i64().unwrap().to_string(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn import(store: &Store, task: &str, records: Value) -> Outcome {
+        let list = records.to_string();
+        store.call(
+            "ImportTaskNumberDatas",
+            VERSION,
+            &params(&[("TaskId", task), ("DataType", "JSON"), ("PhoneNumberList", &list)]),
+        )
+    }
+
+    #[test]
+    fn import_rules() {
+        let store = Store::new(1);
+        let task = create(&store);
+        let code = |o: Outcome| match o {
+            Outcome::Failure(code, _) | Outcome::Error(_, code, _) => code.to_owned(),
+            Outcome::Data(_) => "OK".to_owned(),
+        };
+        assert_eq!(code(import(&store, &task, json!([{"calleeNumber": "1", "outId": "a", "name": "Tom"}]))), "OK");
+        assert_eq!(code(import(&store, "999", json!([{"calleeNumber": "1"}]))), "TaskNotExist");
+        assert_eq!(code(import(&store, &task, json!([]))), "PhoneNumberList.Empty");
+        assert_eq!(
+            code(import(&store, &task, Value::Array(vec![json!({"calleeNumber": "1"}); 1001]))),
+            "PhoneNumberList.TooMany"
+        );
+        assert_eq!(code(import(&store, &task, json!([{"calleeNumber": "1"}, {"outId": "x"}]))), "CalleeNumber.Missing");
+        assert_eq!(code(import(&store, &task, json!([{"calleeNumber": " "}]))), "CalleeNumber.Missing");
+        assert_eq!(
+            code(import(&store, &task, json!([{"calleeNumber": "1", "outId": "é".repeat(129)}]))),
+            "OutId.TooLong"
+        );
+        assert_eq!(code(import(&store, &task, json!([{"calleeNumber": "1", "age": 18}]))), "Variable.NotString");
+        assert_eq!(code(import(&store, &task, json!({"calleeNumber": "1"}))), "InvalidParameter");
+        // Only the first, valid batch was stored.
+        let stored = store.callees(&task).unwrap();
+        assert_eq!(stored.len(), 1);
+        assert!(stored[0].batch_id > 1 << 53, "batch IDs are beyond 2^53");
+        assert_eq!(stored[0].record, json!({"calleeNumber": "1", "outId": "a", "name": "Tom"}));
+    }
+}

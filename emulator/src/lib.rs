@@ -1,0 +1,226 @@
+//! # acsgen-emulator
+//!
+//! A local aiccs 2019-10-15 endpoint, like LocalStack or moto for AWS: it verifies real signatures (V3
+//! `ACS3-HMAC-SHA256`, V1 `HMAC-SHA1`, STS tokens, the 15-minute window, nonce reuse), serves
+//! `CreateAiCallTask`, `StartAiCallTask` and `ImportTaskNumberDatas` with the documented rules, shows what it
+//! stored at `GET /__emulator/tasks/{TaskId}/callees`, and runs fault drills on demand. Any client that signs
+//! correctly can use it — the vendor's official SDKs included.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let emulator = acsgen_emulator::Emulator::new().start_local().await?;
+//! println!("{} with key {}", emulator.endpoint(), emulator.access_keys()[0].0);
+//! # Ok(()) }
+//! ```
+
+mod aiccs;
+mod auth;
+mod reply;
+mod server;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use aiccs::{MAX_OUT_ID, MAX_RECORDS, StoredCallee, VERSION};
+pub use server::{Faults, MAX_BODY, RETRY_AFTER_MS};
+
+use auth::{AccessKey, Verifier};
+use server::{Counters, Shared};
+
+/// The access key ID used when none is configured.
+pub const DEMO_ACCESS_KEY_ID: &str = "acsgen-demo-key";
+/// The access key secret used when none is configured.
+pub const DEMO_ACCESS_KEY_SECRET: &str = "acsgen-demo-secret";
+
+/// Settings for an emulator; [`Emulator::start`] runs it.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    keys: Vec<AccessKey>,
+    faults: Faults,
+    seed: u64,
+    clock_offset: i64,
+}
+
+impl Default for Emulator {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Emulator {
+    /// No keys yet (the demo pair is used if none is added), no faults, seed 0.
+    pub fn new() -> Self {
+        Self { keys: Vec::new(), faults: Faults::default(), seed: 0, clock_offset: 0 }
+    }
+
+    /// Accepts a long-term access key.
+    pub fn access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.keys.push(AccessKey { id: id.into(), secret: secret.into(), token: None });
+        self
+    }
+
+    /// Accepts a temporary (STS) access key: requests must carry `token`.
+    pub fn sts_access_key(
+        mut self,
+        id: impl Into<String>,
+        secret: impl Into<String>,
+        token: impl Into<String>,
+    ) -> Self {
+        self.keys.push(AccessKey { id: id.into(), secret: secret.into(), token: Some(token.into()) });
+        self
+    }
+
+    /// Fault drills to run.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Seeds the generator behind drills, task IDs, batch IDs and request IDs.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Runs the emulator's clock `seconds` ahead (negative: behind), to drill clock skew.
+    pub fn clock_offset(mut self, seconds: i64) -> Self {
+        self.clock_offset = seconds;
+        self
+    }
+
+    /// Listens on `addr` and serves in the background until the returned handle is dropped.
+    pub async fn start(self, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let mut keys = self.keys;
+        if keys.is_empty() {
+            keys.push(AccessKey { id: DEMO_ACCESS_KEY_ID.into(), secret: DEMO_ACCESS_KEY_SECRET.into(), token: None });
+        }
+        let shared = Arc::new(Shared {
+            store: aiccs::Store::new(self.seed),
+            verifier: Verifier::new(keys, self.clock_offset),
+            faults: Mutex::new(self.faults),
+            rng: Mutex::new(fastrand::Rng::with_seed(self.seed)),
+            counters: Counters::default(),
+        });
+        let task = tokio::spawn(server::serve(listener, shared.clone()));
+        Ok(RunningEmulator { addr, shared, task })
+    }
+
+    /// Listens on `127.0.0.1` on a free port.
+    pub async fn start_local(self) -> std::io::Result<RunningEmulator> {
+        self.start(SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct RunningEmulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for RunningEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningEmulator").field("endpoint", &self.endpoint()).finish_non_exhaustive()
+    }
+}
+
+/// What the emulator has seen so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// API requests received (inspection excluded).
+    pub requests: u64,
+    /// Requests refused by signature, time or key checks.
+    pub rejected: u64,
+    /// Throttling drills.
+    pub throttled: u64,
+    /// Server-error drills.
+    pub server_errors: u64,
+    /// Connections dropped before processing.
+    pub dropped_before: u64,
+    /// Connections dropped after processing.
+    pub dropped_after: u64,
+}
+
+impl RunningEmulator {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The accepted keys as (ID, secret, STS token).
+    pub fn access_keys(&self) -> Vec<(String, String, Option<String>)> {
+        self.shared.verifier.keys().iter().map(|k| (k.id.clone(), k.secret.clone(), k.token.clone())).collect()
+    }
+
+    /// Credentials for the first accepted key, for a client of this emulator.
+    pub fn credentials(&self) -> acsgen::Credentials {
+        let key = &self.shared.verifier.keys()[0];
+        let creds = acsgen::Credentials::new(key.id.clone(), key.secret.clone());
+        match &key.token {
+            Some(token) => creds.with_security_token(token.clone()),
+            None => creds,
+        }
+    }
+
+    /// Every record stored for `task_id`, in arrival order, with its batch ID; `None` for an unknown task.
+    pub fn callees(&self, task_id: &str) -> Option<Vec<StoredCallee>> {
+        self.shared.store.callees(task_id)
+    }
+
+    /// How many records `task_id` holds.
+    pub fn record_count(&self, task_id: &str) -> Option<usize> {
+        self.shared.store.record_count(task_id)
+    }
+
+    /// Changes the fault drills while running.
+    pub fn set_faults(&self, faults: Faults) {
+        *self.shared.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    /// Counters of what it has seen.
+    pub fn stats(&self) -> Stats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let c = &self.shared.counters;
+        Stats {
+            requests: c.requests.load(Relaxed),
+            rejected: c.rejected.load(Relaxed),
+            throttled: c.throttled.load(Relaxed),
+            server_errors: c.server_errors.load(Relaxed),
+            dropped_before: c.dropped_before.load(Relaxed),
+            dropped_after: c.dropped_after.load(Relaxed),
+        }
+    }
+
+    /// Stops serving.
+    pub fn shutdown(self) {}
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Parses `ID:SECRET` or `ID:SECRET:STS_TOKEN`.
+pub fn parse_access_key(text: &str) -> Result<(String, String, Option<String>), String> {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(id), Some(secret), token) if !id.is_empty() && !secret.is_empty() => {
+            Ok((id.to_owned(), secret.to_owned(), token.filter(|t| !t.is_empty()).map(str::to_owned)))
+        }
+        _ => Err(format!("`{text}` is not ID:SECRET or ID:SECRET:STS_TOKEN")),
+    }
+}
+
+/// A duration from milliseconds, for the command line.
+pub fn millis(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}

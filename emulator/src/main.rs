@@ -1,0 +1,74 @@
+//! `acsgen-emulator`: runs the local aiccs endpoint until interrupted.
+//! The first line on stdout is `listening on http://HOST:PORT`.
+
+use std::net::SocketAddr;
+
+use acsgen_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults, millis, parse_access_key};
+use clap::Parser;
+
+/// A local aiccs 2019-10-15 endpoint for offline runs, tests and fault drills.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// An accepted key, `ID:SECRET` or `ID:SECRET:STS_TOKEN`; repeatable. Without one, a demo pair is used.
+    #[arg(long = "access-key", value_parser = parse_access_key)]
+    access_keys: Vec<(String, String, Option<String>)>,
+    /// Seed for drills and generated IDs, for repeatable runs.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Probability of answering with throttling (429 with x-acs-retry-after).
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    fault_throttle: f64,
+    /// Probability of answering 500 InternalError without acting.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    fault_server_error: f64,
+    /// Probability of closing the connection before acting.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    fault_drop_before: f64,
+    /// Probability of acting (storing the batch), then closing the connection without answering.
+    #[arg(long, default_value_t = 0.0, value_parser = probability)]
+    fault_drop_after: f64,
+    /// Delay added to every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+fn probability(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{text}` is not a probability between 0 and 1")),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let mut emulator = Emulator::new().seed(args.seed).faults(Faults {
+        throttle: args.fault_throttle,
+        server_error: args.fault_server_error,
+        drop_before: args.fault_drop_before,
+        drop_after: args.fault_drop_after,
+        latency: millis(args.latency_ms),
+    });
+    for (id, secret, token) in &args.access_keys {
+        emulator = match token {
+            Some(token) => emulator.sts_access_key(id, secret, token),
+            None => emulator.access_key(id, secret),
+        };
+    }
+    let running = match emulator.start(args.listen).await {
+        Ok(running) => running,
+        Err(e) => {
+            eprintln!("acsgen-emulator: cannot listen on {}: {e}", args.listen);
+            std::process::exit(1);
+        }
+    };
+    println!("listening on {}", running.endpoint());
+    if args.access_keys.is_empty() {
+        println!("demo access key: {DEMO_ACCESS_KEY_ID} / {DEMO_ACCESS_KEY_SECRET}");
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,249 @@
+//! HTTP: the accept loop, one request's path through the emulator (read → fault drills → signature →
+//! operation → answer), the unsigned inspection endpoint, and the limits that keep hostile input from
+//! hanging a connection or exhausting memory.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http_body_util::BodyExt as _;
+use hyper::body::Incoming as IncomingBody;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::aiccs::{Outcome, Store};
+use crate::auth::{Incoming, Verifier};
+use crate::reply::{self, Body};
+
+/// Fault drills: probabilities in `[0, 1]`, each drawn per API request from the seeded generator.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Faults {
+    /// Answer `Throttling.User` (HTTP 429 with `x-acs-retry-after`) without acting.
+    pub throttle: f64,
+    /// Answer `InternalError` (HTTP 500) without acting.
+    pub server_error: f64,
+    /// Close the connection as soon as the request arrives, before acting.
+    pub drop_before: f64,
+    /// Act on the request (a batch is stored), then close the connection without answering.
+    pub drop_after: f64,
+    /// Delay before answering.
+    pub latency: Duration,
+}
+
+/// Limits on what a request may be.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The delay throttled answers ask for.
+pub const RETRY_AFTER_MS: u64 = 50;
+
+/// Counters of what the emulator saw.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub requests: AtomicU64,
+    pub rejected: AtomicU64,
+    pub throttled: AtomicU64,
+    pub server_errors: AtomicU64,
+    pub dropped_before: AtomicU64,
+    pub dropped_after: AtomicU64,
+}
+
+/// Everything a request handler needs.
+pub struct Shared {
+    pub store: Store,
+    pub verifier: Verifier,
+    pub faults: Mutex<Faults>,
+    pub rng: Mutex<fastrand::Rng>,
+    pub counters: Counters,
+}
+
+/// Why a connection is closed without an answer (a fault drill).
+#[derive(Debug)]
+pub struct Dropped(&'static str);
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Accepts connections until the task is aborted.
+pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| handle(shared.clone(), request));
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).max_buf_size(1024 * 1024);
+            // An error here is a client gone away or a drill: nothing to do but close.
+            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+fn draw(shared: &Shared, p: f64) -> bool {
+    p > 0.0 && shared.rng.lock().unwrap_or_else(|e| e.into_inner()).f64() < p
+}
+
+fn new_request_id(shared: &Shared) -> String {
+    reply::request_id(&mut shared.rng.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<Response<Body>, Dropped> {
+    let request_id = new_request_id(&shared);
+    let path = request.uri().path().to_owned();
+    if let Some(rest) = path.strip_prefix("/__emulator/") {
+        return Ok(inspect(&shared, &request_id, rest));
+    }
+    if path != "/" {
+        return Ok(reply::error(404, &request_id, "InvalidAction.NotFound", "RPC-style APIs are served at `/`."));
+    }
+    let method = request.method().as_str().to_owned();
+    if method != "GET" && method != "POST" {
+        return Ok(reply::error(405, &request_id, "UnsupportedHTTPMethod", "Use GET or POST."));
+    }
+    shared.counters.requests.fetch_add(1, Ordering::Relaxed);
+    let faults = *shared.faults.lock().unwrap_or_else(|e| e.into_inner());
+    if draw(&shared, faults.drop_before) {
+        shared.counters.dropped_before.fetch_add(1, Ordering::Relaxed);
+        return Err(Dropped("drill: connection dropped before processing"));
+    }
+    let answer = api(&shared, &request_id, &method, request, &faults).await?;
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    Ok(answer)
+}
+
+async fn api(
+    shared: &Shared,
+    request_id: &str,
+    method: &str,
+    request: Request<IncomingBody>,
+    faults: &Faults,
+) -> Result<Response<Body>, Dropped> {
+    let (parts, body) = request.into_parts();
+    let too_large = parts
+        .headers
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .is_some_and(|n| n > MAX_BODY);
+    if too_large {
+        return Ok(reply::error(413, request_id, "RequestTooLarge", &format!("The body exceeds {MAX_BODY} bytes.")));
+    }
+    let body = match tokio::time::timeout(BODY_TIMEOUT, http_body_util::Limited::new(body, MAX_BODY).collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(_)) => {
+            return Ok(reply::error(
+                413,
+                request_id,
+                "RequestTooLarge",
+                &format!("The body exceeds {MAX_BODY} bytes."),
+            ));
+        }
+        Err(_) => return Ok(reply::error(408, request_id, "RequestTimeout", "The body did not arrive in time.")),
+    };
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let form: Vec<(String, String)> = if content_type.starts_with("application/x-www-form-urlencoded") {
+        if std::str::from_utf8(&body).is_err() {
+            return Ok(reply::error(400, request_id, "InvalidParameter", "The form body is not valid UTF-8."));
+        }
+        form_urlencoded::parse(&body).into_owned().collect()
+    } else if content_type.starts_with("application/json") && !body.is_empty() {
+        match serde_json::from_slice::<Value>(&body) {
+            Ok(Value::Object(members)) => members
+                .into_iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => (k, s),
+                    other => (k, other.to_string()),
+                })
+                .collect(),
+            _ => return Ok(reply::error(400, request_id, "InvalidParameter", "The JSON body is not a JSON object.")),
+        }
+    } else {
+        Vec::new()
+    };
+    let incoming =
+        Incoming { method, path: parts.uri.path(), query: &query, form: &form, headers: &headers, body: &body };
+    let verified = match shared.verifier.verify(&incoming) {
+        Ok(v) => v,
+        Err(rejection) => {
+            shared.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            return Ok(reply::error(rejection.status, request_id, rejection.code, &rejection.message));
+        }
+    };
+    if draw(shared, faults.throttle) {
+        shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
+        return Ok(reply::throttled(request_id, RETRY_AFTER_MS));
+    }
+    if draw(shared, faults.server_error) {
+        shared.counters.server_errors.fetch_add(1, Ordering::Relaxed);
+        return Ok(reply::error(
+            500,
+            request_id,
+            "InternalError",
+            "The request processing has failed due to some unknown error.",
+        ));
+    }
+    let outcome = shared.store.call(&verified.action, &verified.version, &verified.params);
+    let answer = match outcome {
+        Outcome::Data(data) => {
+            if draw(shared, faults.drop_after) {
+                shared.counters.dropped_after.fetch_add(1, Ordering::Relaxed);
+                return Err(Dropped("drill: connection dropped after processing"));
+            }
+            reply::success(request_id, data)
+        }
+        Outcome::Failure(code, message) => reply::failure(request_id, code, &message),
+        Outcome::Error(status, code, message) => reply::error(status, request_id, code, &message),
+    };
+    Ok(answer)
+}
+
+/// `GET /__emulator/tasks/{TaskId}/callees`: the stored records, each with its batch ID.
+/// `GET /__emulator/tasks`: the task IDs and their record counts.
+fn inspect(shared: &Shared, request_id: &str, rest: &str) -> Response<Body> {
+    let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["tasks"] => {
+            let tasks: Vec<Value> = shared
+                .store
+                .task_ids()
+                .into_iter()
+                .map(|id| {
+                    let count = shared.store.record_count(&id).unwrap_or(0);
+                    json!({"task_id": id, "records": count})
+                })
+                .collect();
+            reply::document(request_id, &Value::Array(tasks))
+        }
+        ["tasks", task, "callees"] => match shared.store.callees(task) {
+            Some(callees) => {
+                let list: Vec<Value> =
+                    callees.into_iter().map(|c| json!({"batch_id": c.batch_id, "record": c.record})).collect();
+                reply::document(request_id, &Value::Array(list))
+            }
+            None => reply::error(404, request_id, "TaskNotExist", &format!("The call task `{task}` does not exist.")),
+        },
+        _ => reply::error(
+            404,
+            request_id,
+            "NotFound",
+            "Inspection paths: /__emulator/tasks, /__emulator/tasks/{TaskId}/callees.",
+        ),
+    }
+}
