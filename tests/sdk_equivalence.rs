@@ -75,11 +75,13 @@ async fn ours(endpoint: &str, version: SignatureVersion) -> acsgen::aiccs::Impor
 }
 
 fn theirs(endpoint: &str, version: &str) -> Value {
-    let output = Command::new(python())
-        .arg(python_script("sdk_import.py"))
-        .args([endpoint, "LTAItest", "test-secret", "123"])
-        .arg(r#"[{"calleeNumber":"13800000000","name":"Tom","outId":"id-1"}]"#)
-        .arg(version)
+    let mut command = Command::new(python());
+    command.arg(python_script("sdk_aiccs.py")).args([endpoint, "LTAItest", "test-secret"]);
+    if version == "v1" {
+        command.arg("--v1");
+    }
+    let output = command
+        .args(["import", "123", r#"[{"calleeNumber":"13800000000","name":"Tom","outId":"id-1"}]"#])
         .output()
         .unwrap();
     assert!(

@@ -216,6 +216,29 @@ async fn import_rules_reject_whole_batches() {
     }
     let err = raw_import(json!([{"calleeNumber": "1"}]), "404404".into()).await.unwrap_err();
     assert_eq!(err.code(), Some("TaskNotExist"));
+
+    // Protocol errors with their HTTP statuses: unknown action, bad enum value, missing parameter.
+    let config = Config::builder()
+        .endpoint(emulator.endpoint())
+        .credentials(Credentials::new("k", "s"))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let service = ServiceClient::new(&config, &acsgen::aiccs::SERVICE);
+    let frobnicate = OperationMeta { action: "Frobnicate", method: Method::Post, idempotent: false };
+    let err = service.execute(&frobnicate, &Params::new()).await.unwrap_err();
+    assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidAction.NotFound"), 404));
+    let import_meta = OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
+    let mut p = Params::new();
+    p.push(Location::Query, "TaskId", Style::Default, &task).unwrap();
+    p.push(Location::Query, "DataType", Style::Default, "XML").unwrap();
+    let err = service.execute(&import_meta, &p).await.unwrap_err();
+    assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidParameter"), 400));
+    let mut p = Params::new();
+    p.push(Location::Query, "DataType", Style::Default, "JSON").unwrap();
+    let err = service.execute(&import_meta, &p).await.unwrap_err();
+    assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("MissingParameter"), 400));
+    assert!(err.to_string().contains("TaskId"), "{err}");
     assert_eq!(emulator.record_count(&task), Some(0), "nothing from a rejected request is stored");
 
     // The generated client refuses the same mistakes before sending anything.
@@ -229,7 +252,7 @@ async fn import_rules_reject_whole_batches() {
     let long = vec![CalleeRecord::new("1").out_id("y".repeat(129))];
     let err = c.import_task_number_datas(&task, DataType::Json).phone_number_list(long).send().await.unwrap_err();
     assert!(err.to_string().contains("PhoneNumberList[0].outId: 129 characters, at most 128"), "{err}");
-    assert_eq!(emulator.stats().requests, 1 + 6, "only the task creation and the raw imports reached the emulator");
+    assert_eq!(emulator.stats().requests, 1 + 6 + 3, "only the task creation and the raw calls reached the emulator");
 }
 
 #[tokio::test]

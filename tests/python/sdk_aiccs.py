@@ -1,0 +1,62 @@
+"""The vendor's official Python SDK (alibabacloud-aiccs20191015) as a command-line client.
+
+usage: sdk_aiccs.py ENDPOINT KEY_ID SECRET [--token T] [--v1] COMMAND ...
+  create-task NAME           -> prints the answer's body (Data is the task ID)
+  import TASK_ID RECORDS     -> RECORDS is a JSON array, or @FILE holding one
+  start TASK_ID
+On success prints the answer's body as JSON; on failure prints "ERROR <code> <message>" and exits 1.
+"""
+
+import json
+import sys
+
+from alibabacloud_aiccs20191015 import models
+from alibabacloud_aiccs20191015.client import Client
+from alibabacloud_tea_openapi.utils_models import Config
+
+
+def main(argv):
+    endpoint, key_id, secret, *rest = argv
+    token, v1 = None, False
+    while rest and rest[0].startswith("--"):
+        flag = rest.pop(0)
+        if flag == "--token":
+            token = rest.pop(0)
+        elif flag == "--v1":
+            v1 = True
+    command, *args = rest
+    config = Config(access_key_id=key_id, access_key_secret=secret, security_token=token,
+                    endpoint=endpoint.split("://", 1)[-1], protocol="http", region_id="cn-hangzhou")
+    if v1:
+        config.signature_algorithm = "v2"
+    client = Client(config)
+    try:
+        if command == "create-task":
+            answer = client.create_ai_call_task(models.CreateAiCallTaskRequest(
+                task_name=args[0], agent_id="agent-1", virtual_number="05712345678", start_type="IMMEDIATELY",
+                call_time=["09:00-18:00"], call_day=["1", "2", "3"]))
+        elif command == "import":
+            records = args[1]
+            if records.startswith("@"):
+                with open(records[1:], encoding="utf-8") as f:
+                    records = f.read()
+            answer = client.import_task_number_datas(models.ImportTaskNumberDatasRequest(
+                task_id=args[0], data_type="JSON", phone_number_list=json.loads(records)))
+        elif command == "start":
+            answer = client.start_ai_call_task(models.StartAiCallTaskRequest(task_id=args[0]))
+        else:
+            print("ERROR Usage unknown command %s" % command)
+            return 2
+    except Exception as e:  # the SDK raises its own exception types: report code and message
+        print("ERROR %s %s" % (getattr(e, "code", type(e).__name__), getattr(e, "message", e)))
+        return 1
+    body = answer.body.to_map()
+    if body.get("Success") is False:
+        print("ERROR %s %s" % (body.get("Code"), body.get("Message")))
+        return 1
+    print(json.dumps(body))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
