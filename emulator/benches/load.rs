@@ -116,6 +116,7 @@ fn main() {
         stored += listed.len();
     }
     let _ = emulator.kill();
+    let _ = emulator.wait();
     assert_eq!(errors, 0, "{errors} imports failed");
     assert_eq!(stored, total);
     println!(
