@@ -52,6 +52,9 @@ pub use acsgen_macros::api;
 #[cfg(feature = "aiccs")]
 #[api(spec = "../api-spec/aiccs-2019-10-15.json", crate = "crate")]
 pub mod aiccs {}
+
+#[cfg(feature = "aiccs")]
+pub mod import;
 pub use client::{Method, Operation, OperationMeta, RawResponse, Service, ServiceClient};
 pub use config::{Config, ConfigBuilder, Timeouts};
 pub use credentials::{Credentials, ProvideCredentials};

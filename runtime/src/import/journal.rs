@@ -1,0 +1,180 @@
+//! The import journal: one JSON line per event, written to disk (fsync) before each send and after each
+//! answer, so a run stopped at any moment — `kill -9` included — resumes without resending anything that
+//! may have been imported.
+//!
+//! ```text
+//! {"journal":"acsgen-import","version":1,"task_id":"…","input":"…","batch_size":1000}
+//! {"event":"sending","seq":0,"first_line":2,"last_line":1001,"records":1000}
+//! {"event":"imported","seq":0,"batch_id":123456789012345678}
+//! {"event":"uncertain","seq":1,"error":"…"}     the request may have been acted on
+//! {"event":"rejected","seq":2,"error":"…"}      the service refused the batch's records
+//! {"event":"not_sent","seq":3,"error":"…"}      refused without acting (credentials, unknown task)
+//! {"event":"resumed"}
+//! ```
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::ImportError;
+
+/// Where a batch stands according to the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchState {
+    /// Sent, with no answer recorded: the run stopped while it was in flight.
+    InFlight,
+    /// Imported, with this batch ID.
+    Imported(Option<i64>),
+    /// Possibly acted on; not resent without `--resend-uncertain`.
+    Uncertain(String),
+    /// The service refused the batch's records.
+    Rejected(String),
+    /// Refused without being acted on: sent again on resume.
+    NotSent,
+}
+
+/// A batch as the journal recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalBatch {
+    pub first_line: u64,
+    pub last_line: u64,
+    pub records: usize,
+    pub state: BatchState,
+}
+
+/// What an earlier run's journal says.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    pub task_id: String,
+    pub batch_size: usize,
+    pub batches: HashMap<u64, JournalBatch>,
+}
+
+/// An open journal, appended to.
+#[derive(Debug)]
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> ImportError {
+    ImportError::Journal(format!("{}: {e}", path.display()))
+}
+
+impl Journal {
+    /// Starts a new journal at `path` (replacing any file there).
+    pub fn create(path: &Path, task_id: &str, input: &str, batch_size: usize) -> Result<Self, ImportError> {
+        let file = File::create(path).map_err(|e| io_error(path, e))?;
+        let mut journal = Self { file, path: path.to_owned() };
+        journal.write(
+            &json!({"journal": "acsgen-import", "version": 1, "task_id": task_id, "input": input, "batch_size": batch_size}),
+            true,
+        )?;
+        Ok(journal)
+    }
+
+    /// Continues the journal at `path`.
+    pub fn append(path: &Path) -> Result<Self, ImportError> {
+        let file = OpenOptions::new().append(true).open(path).map_err(|e| io_error(path, e))?;
+        let mut journal = Self { file, path: path.to_owned() };
+        journal.write(&json!({"event": "resumed"}), true)?;
+        Ok(journal)
+    }
+
+    /// Appends `event`; with `sync`, waits until it is on disk.
+    pub fn write(&mut self, event: &Value, sync: bool) -> Result<(), ImportError> {
+        let mut line = event.to_string();
+        line.push('\n');
+        self.file.write_all(line.as_bytes()).map_err(|e| io_error(&self.path, e))?;
+        if sync {
+            self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the journal at `path`. A torn last line (the process died while writing it) is ignored; any
+/// other unreadable line is an error naming it.
+pub fn read(path: &Path) -> Result<Recovered, ImportError> {
+    let file = File::open(path).map_err(|e| io_error(path, e))?;
+    let lines: Vec<String> = BufReader::new(file).lines().collect::<Result<_, _>>().map_err(|e| io_error(path, e))?;
+    let bad = |n: usize, what: &str| ImportError::Journal(format!("{}: line {}: {what}", path.display(), n + 1));
+    let mut recovered = Recovered::default();
+    let last = lines.len().saturating_sub(1);
+    for (n, line) in lines.iter().enumerate() {
+        let value: Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(_) if n == last && n > 0 => break,
+            Err(e) => return Err(bad(n, &format!("not a journal entry ({e})"))),
+        };
+        if n == 0 {
+            if value["journal"] != "acsgen-import" {
+                return Err(bad(n, "not an acsgen import journal"));
+            }
+            recovered.task_id = value["task_id"].as_str().unwrap_or_default().to_owned();
+            recovered.batch_size = value["batch_size"].as_u64().unwrap_or_default() as usize;
+            continue;
+        }
+        let seq = value["seq"].as_u64();
+        let text = |key: &str| value[key].as_str().unwrap_or_default().to_owned();
+        match (value["event"].as_str(), seq) {
+            (Some("resumed"), _) => {}
+            (Some("sending"), Some(seq)) => {
+                let batch = JournalBatch {
+                    first_line: value["first_line"].as_u64().unwrap_or_default(),
+                    last_line: value["last_line"].as_u64().unwrap_or_default(),
+                    records: value["records"].as_u64().unwrap_or_default() as usize,
+                    state: BatchState::InFlight,
+                };
+                recovered.batches.insert(seq, batch);
+            }
+            (Some(event), Some(seq)) => {
+                let batch =
+                    recovered.batches.get_mut(&seq).ok_or_else(|| bad(n, "an answer for a batch never sent"))?;
+                batch.state = match event {
+                    "imported" => BatchState::Imported(value["batch_id"].as_i64()),
+                    "uncertain" => BatchState::Uncertain(text("error")),
+                    "rejected" => BatchState::Rejected(text("error")),
+                    "not_sent" => BatchState::NotSent,
+                    other => return Err(bad(n, &format!("unknown event `{other}`"))),
+                };
+            }
+            _ => return Err(bad(n, "not a journal entry")),
+        }
+    }
+    Ok(recovered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_torn_last_line() {
+        let dir = std::env::temp_dir().join(format!("acsgen-journal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("j");
+        let mut journal = Journal::create(&path, "T1", "in.csv", 1000).unwrap();
+        for seq in 0..4u64 {
+            journal.write(&json!({"event": "sending", "seq": seq, "first_line": seq * 10 + 2, "last_line": seq * 10 + 11, "records": 10}), true).unwrap();
+        }
+        journal.write(&json!({"event": "imported", "seq": 0, "batch_id": 123_497_836_486_123_457i64}), true).unwrap();
+        journal.write(&json!({"event": "uncertain", "seq": 1, "error": "no answer"}), true).unwrap();
+        journal.write(&json!({"event": "not_sent", "seq": 2, "error": "bad key"}), true).unwrap();
+        drop(journal);
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"event\":\"impor").unwrap();
+        let recovered = read(&path).unwrap();
+        assert_eq!((recovered.task_id.as_str(), recovered.batch_size), ("T1", 1000));
+        assert_eq!(recovered.batches[&0].state, BatchState::Imported(Some(123_497_836_486_123_457)));
+        assert_eq!(recovered.batches[&1].state, BatchState::Uncertain("no answer".into()));
+        assert_eq!(recovered.batches[&2].state, BatchState::NotSent);
+        assert_eq!(recovered.batches[&3].state, BatchState::InFlight);
+        assert_eq!((recovered.batches[&3].first_line, recovered.batches[&3].last_line), (32, 41));
+        std::fs::write(&path, "garbage\n{}\n").unwrap();
+        assert!(read(&path).unwrap_err().to_string().contains("line 1"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
