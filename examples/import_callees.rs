@@ -17,7 +17,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use acsgen::aiccs::Client;
-use acsgen::import::{ImportError, ImportOptions, Progress, Row, Summary, csv_rows, import_rows, jsonl_rows};
+use acsgen::import::{
+    CsvRows, ImportError, ImportOptions, JsonlRows, Progress, Summary, csv_rows, import_csv, import_rows, jsonl_rows,
+};
 use acsgen::{Config, ProvideCredentials, RetryPolicy, SignatureVersion};
 use clap::{Parser, ValueEnum};
 
@@ -89,8 +91,16 @@ fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// The rows of the input, read lazily.
-fn open_rows(args: &Args) -> Result<Box<dyn Iterator<Item = Row> + Send>, String> {
+type Source = BufReader<Box<dyn Read + Send>>;
+
+/// The input's rows, read lazily.
+enum Input {
+    Csv(Box<CsvRows<Source>>),
+    Jsonl(JsonlRows<Source>),
+}
+
+/// Opens the input and, for CSV, checks its header (before anything else happens).
+fn open_rows(args: &Args) -> Result<Input, String> {
     let format = match (args.format, args.input.as_str()) {
         (Some(f), _) => f,
         (None, "-") => return Err("reading stdin needs --format csv or --format jsonl".into()),
@@ -108,8 +118,8 @@ fn open_rows(args: &Args) -> Result<Box<dyn Iterator<Item = Row> + Send>, String
     };
     let input = BufReader::with_capacity(64 * 1024, input);
     Ok(match format {
-        Format::Csv => Box::new(csv_rows(input).map_err(|e| format!("{}: {e}", args.input))?),
-        Format::Jsonl => Box::new(jsonl_rows(input)),
+        Format::Csv => Input::Csv(Box::new(csv_rows(input).map_err(|e| format!("{}: {e}", args.input))?)),
+        Format::Jsonl => Input::Jsonl(jsonl_rows(input)),
     })
 }
 
@@ -221,7 +231,9 @@ fn print_summary(summary: &Summary, options: &ImportOptions, elapsed: Duration) 
     }
 }
 
-#[tokio::main]
+// One thread does the sending (the work is I/O); reading runs on a blocking thread beside it. A
+// multi-threaded scheduler would only spend CPU on idle workers.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     // Usage errors exit 1, like every failure that stops the import: 2 means "some rows not imported".
     let args = match Args::try_parse() {
@@ -324,7 +336,10 @@ async fn main() -> ExitCode {
     }
     let started = Instant::now();
     let mut display = Display::new(&args);
-    let result = import_rows(&client, &options, rows, |p| display.update(p)).await;
+    let result = match rows {
+        Input::Csv(rows) => import_csv(&client, &options, *rows, |p| display.update(p)).await,
+        Input::Jsonl(rows) => import_rows(&client, &options, rows, |p| display.update(p)).await,
+    };
     display.finish();
     let (summary, stopped) = match result {
         Ok(summary) => (summary, None),

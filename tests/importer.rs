@@ -277,7 +277,9 @@ async fn fault_drill_then_kill_and_resume() {
             (importer(Some(&emulator), &dir), task.clone(), emulator.endpoint(), dir.clone(), input.clone());
         move || {
             command
-                .args(["--endpoint", &endpoint, "--task-id", &task, "--rate", "0", "--concurrency", "4", "--report"])
+                // Batches of 200: some 550 requests, so every kind of fault shows up whatever the order.
+                .args(["--endpoint", &endpoint, "--task-id", &task, "--rate", "0", "--concurrency", "4"])
+                .args(["--batch-size", "200", "--report"])
                 .arg(dir.join("drill.json"))
                 .arg(&input)
                 .output()

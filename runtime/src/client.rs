@@ -115,7 +115,7 @@ impl fmt::Debug for ServiceClient {
 /// The request body, prepared once and sent by every attempt.
 #[derive(Clone)]
 struct Body {
-    bytes: Vec<u8>,
+    bytes: bytes::Bytes,
     content_type: Option<&'static str>,
 }
 
@@ -377,7 +377,7 @@ impl ServiceClient {
                 query.push(("Version".into(), self.service.version.to_owned()));
                 query.push(("Format".into(), "json".to_owned()));
                 query.extend(params.query().iter().cloned());
-                let signed: Vec<(String, String)> = query.iter().chain(params.form()).cloned().collect();
+                let signed: Vec<(String, String)> = query.iter().cloned().chain(params.form_decoded()).collect();
                 let signature = v1::sign(meta.method.as_str(), &signed, &key, &timestamp, nonce);
                 query.extend(signature.params);
             }
@@ -406,18 +406,19 @@ impl ServiceClient {
 
 fn prepare_body(params: &Params) -> Body {
     if let Some(form) = params.form_body() {
-        return Body { bytes: form, content_type: Some("application/x-www-form-urlencoded") };
+        return Body { bytes: form.into(), content_type: Some("application/x-www-form-urlencoded") };
     }
     if let Some(json) = params.json_body() {
-        return Body { bytes: json, content_type: Some("application/json; charset=utf-8") };
+        return Body { bytes: json.into(), content_type: Some("application/json; charset=utf-8") };
     }
-    Body { bytes: Vec::new(), content_type: None }
+    Body { bytes: bytes::Bytes::new(), content_type: None }
 }
 
 /// Reads an HTTP answer: an error status, or `"Success": false` in a 200, is a service error.
 fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
     let HttpResponse { status, retry_after, body } = response;
-    let raw = String::from_utf8_lossy(&body).into_owned();
+    // The raw text is kept only for errors (it goes into ServiceError).
+    let raw = || String::from_utf8_lossy(&body).into_owned();
     let parsed: Option<Value> = serde_json::from_slice(&body).ok();
     if status >= 400 {
         let value = match parsed {
@@ -430,7 +431,7 @@ fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
             action,
             status,
             &value,
-            raw,
+            raw(),
             retry_after,
         )));
     }
@@ -450,7 +451,7 @@ fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
             action,
             status,
             &value,
-            raw,
+            raw(),
             retry_after,
         )));
     }

@@ -266,7 +266,8 @@ impl ConfigBuilder {
             user_agent.push(' ');
             user_agent.push_str(&suffix);
         }
-        let transport = Transport::new(self.timeouts.connect).map_err(Error::Config)?;
+        let plain_http = endpoint.as_ref().is_some_and(|e| e.scheme() == "http");
+        let transport = Transport::new(self.timeouts.connect, plain_http).map_err(Error::Config)?;
         Ok(Config {
             inner: Arc::new(Inner {
                 region,

@@ -16,8 +16,8 @@ pub struct SignedRequest {
     pub url: String,
     /// Every header, signature included.
     pub headers: Vec<(String, String)>,
-    /// The body bytes.
-    pub body: Vec<u8>,
+    /// The body bytes (shared, so retries and the HTTP stack never copy them).
+    pub body: bytes::Bytes,
 }
 
 impl SignedRequest {
@@ -45,7 +45,7 @@ impl std::fmt::Debug for SignedRequest {
 pub(crate) struct HttpResponse {
     pub status: u16,
     pub retry_after: Option<Duration>,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 /// Why an attempt got no HTTP response.
@@ -65,14 +65,18 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(connect_timeout: Duration) -> Result<Self, String> {
+    /// `plain_http`: every request goes to an explicit `http://` endpoint (a local emulator), so the
+    /// platform's root certificates — a few milliseconds to load — are not needed.
+    pub(crate) fn new(connect_timeout: Duration, plain_http: bool) -> Result<Self, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS setup: {e}"))?
-            .with_platform_verifier()
-            .map_err(|e| format!("TLS root certificates: {e}"))?
-            .with_no_client_auth();
+            .map_err(|e| format!("TLS setup: {e}"))?;
+        let tls = if plain_http {
+            builder.with_root_certificates(rustls::RootCertStore::empty()).with_no_client_auth()
+        } else {
+            builder.with_platform_verifier().map_err(|e| format!("TLS root certificates: {e}"))?.with_no_client_auth()
+        };
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(connect_timeout)
@@ -100,7 +104,7 @@ impl Transport {
                 .filter(|ms| *ms > 0)
                 .map(Duration::from_millis);
             let body = response.bytes().await.map_err(|e| SendError::NoAnswer(error_chain(e)))?;
-            Ok(HttpResponse { status, retry_after, body: body.to_vec() })
+            Ok(HttpResponse { status, retry_after, body })
         };
         match tokio::time::timeout(limit, exchange).await {
             Ok(result) => result,

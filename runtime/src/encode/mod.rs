@@ -71,6 +71,8 @@ impl serde::ser::Error for EncodeError {
 pub struct Params {
     query: Vec<(String, String)>,
     form: Vec<(String, String)>,
+    /// Form values already in `application/x-www-form-urlencoded` form (see [`Params::push_form_encoded`]).
+    form_encoded: Vec<(String, Vec<u8>)>,
     headers: Vec<(String, String)>,
     body: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -82,6 +84,7 @@ impl fmt::Debug for Params {
         f.debug_struct("Params")
             .field("query", &names(&self.query))
             .field("form", &names(&self.form))
+            .field("form_encoded", &self.form_encoded.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
             .field("headers", &names(&self.headers))
             .field("body", &self.body.as_ref().map(|b| b.keys().cloned().collect::<Vec<_>>()))
             .finish()
@@ -125,9 +128,27 @@ impl Params {
         &self.query
     }
 
-    /// Form-body parameters, in the order they were added.
+    /// Form-body parameters, in the order they were added (pre-encoded ones not included; see
+    /// [`Params::form_decoded`]).
     pub fn form(&self) -> &[(String, String)] {
         &self.form
+    }
+
+    /// Every form-body parameter as decoded text, pre-encoded ones decoded (what a V1 signature signs).
+    pub fn form_decoded(&self) -> Vec<(String, String)> {
+        let mut pairs = self.form.clone();
+        for (name, encoded) in &self.form_encoded {
+            let plus_as_space: Vec<u8> = encoded.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+            let text = percent_encoding::percent_decode(&plus_as_space).decode_utf8_lossy().into_owned();
+            pairs.push((name.clone(), text));
+        }
+        pairs
+    }
+
+    /// Adds a form parameter whose value is already form-encoded (RFC 3986 with `+` for space, as
+    /// [`form_encode_into`] writes it) — for bulk values encoded as they were built.
+    pub fn push_form_encoded(&mut self, name: impl Into<String>, encoded: Vec<u8>) {
+        self.form_encoded.push((name.into(), encoded));
     }
 
     /// Header parameters.
@@ -140,14 +161,43 @@ impl Params {
         self.query.push((name.into(), value.into()));
     }
 
+    /// Adds a parameter whose wire text is already made (a JSON-style value encoded elsewhere), at a query,
+    /// form or header location (a body location takes it as a JSON string).
+    pub fn push_text(&mut self, location: Location, name: impl Into<String>, text: String) {
+        let pair = (name.into(), text);
+        match location {
+            Location::Query => self.query.push(pair),
+            Location::Form => self.form.push(pair),
+            Location::Header => self.headers.push(pair),
+            Location::Body => {
+                self.body.get_or_insert_with(Default::default).insert(pair.0, serde_json::Value::String(pair.1));
+            }
+        }
+    }
+
     /// The form body as the official SDKs write it: keys sorted, `application/x-www-form-urlencoded`.
     pub fn form_body(&self) -> Option<Vec<u8>> {
-        if self.form.is_empty() {
+        if self.form.is_empty() && self.form_encoded.is_empty() {
             return None;
         }
-        let mut pairs: Vec<&(String, String)> = self.form.iter().collect();
-        pairs.sort_by(|a, b| a.0.cmp(&b.0));
-        let size = pairs.iter().map(|(k, v)| k.len() + v.len() * 3 / 2 + 2).sum();
+        let mut pairs: Vec<(&str, FormValue<'_>)> = self
+            .form
+            .iter()
+            .map(|(k, v)| (k.as_str(), FormValue::Text(v)))
+            .chain(self.form_encoded.iter().map(|(k, v)| (k.as_str(), FormValue::Encoded(v))))
+            .collect();
+        pairs.sort_by(|a, b| a.0.cmp(b.0));
+        let size = pairs
+            .iter()
+            .map(|(k, v)| {
+                k.len()
+                    + 2
+                    + match v {
+                        FormValue::Text(t) => t.len() * 3 / 2,
+                        FormValue::Encoded(e) => e.len(),
+                    }
+            })
+            .sum();
         let mut out = Vec::with_capacity(size);
         for (i, (k, v)) in pairs.into_iter().enumerate() {
             if i > 0 {
@@ -155,7 +205,10 @@ impl Params {
             }
             form_encode_into(&mut out, k);
             out.push(b'=');
-            form_encode_into(&mut out, v);
+            match v {
+                FormValue::Text(t) => form_encode_into(&mut out, t),
+                FormValue::Encoded(e) => out.extend_from_slice(e),
+            }
         }
         Some(out)
     }
@@ -184,6 +237,11 @@ pub fn extra_between<'a, V>(
     let low = after.map_or(Bound::Unbounded, Bound::Excluded);
     let high = before.map_or(Bound::Unbounded, Bound::Excluded);
     map.range::<str, _>((low, high))
+}
+
+enum FormValue<'a> {
+    Text(&'a str),
+    Encoded(&'a [u8]),
 }
 
 /// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it.
@@ -331,6 +389,18 @@ mod tests {
         assert_eq!(keys(extra_between(&map, Some("m"), None)), ["z"]);
         assert!(keys(extra_between(&map, Some("z"), Some("a"))).is_empty());
         assert!(keys(extra_between(&map, Some("m"), Some("m"))).is_empty());
+    }
+
+    #[test]
+    fn pre_encoded_form_values_join_the_body_in_order() {
+        let mut params = Params::new();
+        params.push(Location::Form, "Zeta", Style::Default, "a b").unwrap();
+        let mut encoded = Vec::new();
+        form_encode_into(&mut encoded, r#"[{"k":"v w"}]"#);
+        params.push_form_encoded("PhoneNumberList", encoded);
+        assert_eq!(params.form_body().unwrap(), b"PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D&Zeta=a+b");
+        let decoded = params.form_decoded();
+        assert_eq!(decoded[1], ("PhoneNumberList".to_owned(), r#"[{"k":"v w"}]"#.to_owned()));
     }
 
     #[test]

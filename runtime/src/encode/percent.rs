@@ -19,6 +19,26 @@ const fn unreserved_table() -> [bool; 256] {
 static UNRESERVED: [bool; 256] = unreserved_table();
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// Each byte's form encoding: up to three bytes, and how many.
+const fn form_table() -> [([u8; 3], u8); 256] {
+    let mut table = [([0u8; 3], 0u8); 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if unreserved_table()[b] {
+            ([c, 0, 0], 1)
+        } else if c == b' ' {
+            ([b'+', 0, 0], 1)
+        } else {
+            ([b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]], 3)
+        };
+        b += 1;
+    }
+    table
+}
+
+static FORM: [([u8; 3], u8); 256] = form_table();
+
 /// Appends the RFC 3986 encoding of `input` (space is `%20`, `*` is `%2A`, `~` stays): what signing uses.
 pub fn percent_encode_into(out: &mut String, input: &str) {
     out.reserve(input.len());
@@ -42,16 +62,17 @@ pub fn percent_encode(input: &str) -> String {
 
 /// Appends the `application/x-www-form-urlencoded` encoding of `input`: RFC 3986 with space as `+`.
 pub fn form_encode_into(out: &mut Vec<u8>, input: &str) {
-    out.reserve(input.len() + input.len() / 2);
+    // Room for the worst case, then one table lookup and a fixed three-byte copy per input byte.
+    let start = out.len();
+    out.resize(start + input.len() * 3, 0);
+    let buf = &mut out[start..];
+    let mut n = 0;
     for &b in input.as_bytes() {
-        if UNRESERVED[b as usize] {
-            out.push(b);
-        } else if b == b' ' {
-            out.push(b'+');
-        } else {
-            out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        }
+        let (bytes, len) = &FORM[b as usize];
+        buf[n..n + 3].copy_from_slice(bytes);
+        n += *len as usize;
     }
+    out.truncate(start + n);
 }
 
 /// Decodes a percent-encoded string (`+` is kept as `+`); invalid UTF-8 is replaced.

@@ -1,17 +1,39 @@
 //! Remembering which `outId`s a file has used, in 8 bytes each: a 64-bit fingerprint per ID, kept in one
 //! sorted vector (plus a small unsorted front that is merged in place when full), so memory is the
-//! fingerprints themselves and never a copy of the IDs.
+//! fingerprints themselves and never a copy of the IDs. A radix index on the fingerprints' top bits
+//! narrows each lookup to a few dozen neighbours, so a lookup costs a cache miss or two, not twenty.
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 const FRONT: usize = 65_536;
+const RADIX_BITS: u32 = 14;
 
 /// A set of `outId` fingerprints.
 #[derive(Debug, Default)]
 pub struct SeenIds {
     sorted: Vec<u64>,
-    front: HashSet<u64>,
+    /// `index[b]..index[b + 1]` is where fingerprints whose top bits are `b` sit in `sorted`.
+    index: Vec<u32>,
+    front: HashSet<u64, BuildHasherDefault<Fingerprinted>>,
+}
+
+/// Fingerprints are hashes already: the set uses them as they are.
+#[derive(Debug, Default)]
+struct Fingerprinted(u64);
+
+impl Hasher for Fingerprinted {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 fn fingerprint(id: &str) -> u64 {
@@ -25,7 +47,7 @@ impl SeenIds {
     /// Records `id`; false when it was seen before.
     pub fn insert(&mut self, id: &str) -> bool {
         let fp = fingerprint(id);
-        if self.sorted.binary_search(&fp).is_ok() || !self.front.insert(fp) {
+        if self.in_sorted(fp) || !self.front.insert(fp) {
             return false;
         }
         if self.front.len() >= FRONT {
@@ -42,6 +64,28 @@ impl SeenIds {
     /// True when nothing is remembered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    fn in_sorted(&self, fp: u64) -> bool {
+        if self.index.is_empty() {
+            return false;
+        }
+        let bucket = (fp >> (64 - RADIX_BITS)) as usize;
+        let (start, end) = (self.index[bucket] as usize, self.index[bucket + 1] as usize);
+        self.sorted[start..end].binary_search(&fp).is_ok()
+    }
+
+    fn rebuild_index(&mut self) {
+        self.index.clear();
+        self.index.resize((1 << RADIX_BITS) + 1, 0);
+        let mut at = 0usize;
+        for bucket in 0..(1usize << RADIX_BITS) {
+            self.index[bucket] = at as u32;
+            while at < self.sorted.len() && (self.sorted[at] >> (64 - RADIX_BITS)) as usize == bucket {
+                at += 1;
+            }
+        }
+        self.index[1 << RADIX_BITS] = self.sorted.len() as u32;
     }
 
     /// Merges the front into the sorted vector, from the back, without a second buffer.
@@ -62,6 +106,7 @@ impl SeenIds {
             }
             k -= 1;
         }
+        self.rebuild_index();
     }
 }
 

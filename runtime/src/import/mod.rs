@@ -30,9 +30,12 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
-pub use source::{CsvRows, JsonlRows, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
+pub use source::{CsvRows, CsvView, JsonlRows, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
 
+use crate::Operation;
 use crate::aiccs::{CalleeRecord, Client, DataType, ImportTaskNumberDatasRequest};
+use crate::decode::decode_response;
+use crate::encode::{Location, Params, form_encode_into};
 use crate::error::Error;
 use crate::retry::{Failure, is_safe_to_resend};
 use dedup::SeenIds;
@@ -165,20 +168,57 @@ pub async fn import_rows<I>(
 where
     I: Iterator<Item = Row> + Send + 'static,
 {
+    import_with(client, options, progress, move |batcher, send| {
+        for row in rows {
+            let record = row.record.as_ref().map_err(String::clone);
+            if let Some(item) = batcher.push(row.line, record)
+                && !send(item)
+            {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+/// Imports CSV rows (from [`csv_rows`]); each row's JSON is written straight from its fields.
+pub async fn import_csv<R>(
+    client: &Client,
+    options: &ImportOptions,
+    mut rows: CsvRows<R>,
+    progress: impl FnMut(&Progress) + Send,
+) -> Result<Summary, ImportError>
+where
+    R: std::io::Read + Send + 'static,
+{
+    import_with(client, options, progress, move |batcher, send| {
+        while let Some(item) = rows.next_with(|line, view| batcher.push(line, view.as_ref().map_err(String::clone))) {
+            if let Some(item) = item
+                && !send(item)
+            {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+/// Runs `read` on a blocking thread, feeding the batcher; the importing side runs here.
+async fn import_with(
+    client: &Client,
+    options: &ImportOptions,
+    progress: impl FnMut(&Progress) + Send,
+    read: impl FnOnce(&mut Batcher, &mut dyn FnMut(Item) -> bool) + Send + 'static,
+) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
     let batch_size = options.batch_size;
     let reader = tokio::task::spawn_blocking(move || {
         let mut batcher = Batcher::new(batch_size);
-        for row in rows {
-            if let Some(item) = batcher.push(row)
-                && tx.blocking_send(item).is_err()
-            {
-                return; // the run stopped
-            }
-        }
+        let mut send = |item| tx.blocking_send(item).is_ok();
+        read(&mut batcher, &mut send);
         if let Some(item) = batcher.finish() {
-            let _ = tx.blocking_send(item);
+            send(item);
         }
     });
     let result = run(client, options, rx, progress).await;
@@ -199,7 +239,8 @@ pub async fn import_channel(
     let reader = tokio::spawn(async move {
         let mut batcher = Batcher::new(batch_size);
         while let Some(row) = rows.recv().await {
-            if let Some(item) = batcher.push(row)
+            let record = row.record.as_ref().map_err(String::clone);
+            if let Some(item) = batcher.push(row.line, record)
                 && tx.send(item).await.is_err()
             {
                 return;
@@ -214,16 +255,63 @@ pub async fn import_channel(
     result
 }
 
+/// What the batcher needs from a record, whatever it came from.
+trait Record {
+    fn callee_number(&self) -> &str;
+    fn out_id(&self) -> Option<&str>;
+    /// A call variable that reuses a field's name, if any.
+    fn reserved_variable(&self) -> Option<&str>;
+    /// Appends the record's JSON, form-encoded (the batch is built in its wire form).
+    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String>;
+}
+
+impl Record for CalleeRecord {
+    fn callee_number(&self) -> &str {
+        &self.callee_number
+    }
+    fn out_id(&self) -> Option<&str> {
+        self.out_id.as_deref()
+    }
+    fn reserved_variable(&self) -> Option<&str> {
+        self.variables.keys().find(|k| *k == "calleeNumber" || *k == "outId").map(String::as_str)
+    }
+    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        // The generated type's own serializer: the same bytes the typed client would send.
+        let json = serde_json::to_string(self).map_err(|e| format!("cannot encode the record: {e}"))?;
+        form_encode_into(out, &json);
+        Ok(())
+    }
+}
+
+impl Record for source::CsvView<'_> {
+    fn callee_number(&self) -> &str {
+        source::CsvView::callee_number(self)
+    }
+    fn out_id(&self) -> Option<&str> {
+        source::CsvView::out_id(self)
+    }
+    fn reserved_variable(&self) -> Option<&str> {
+        None // calleeNumber and outId columns are the fields themselves
+    }
+    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        source::CsvView::write_form_encoded_json(self, out);
+        Ok(())
+    }
+}
+
 /// What the reading side hands over.
 enum Item {
     Rejected(RejectedRow),
     Batch(Batch),
 }
 
+/// A batch, already in its wire form: the records as the compact JSON array `PhoneNumberList` carries,
+/// form-encoded. Encoding each record as it is read keeps a waiting batch small and spares the sending
+/// side a second walk over a thousand structures.
 struct Batch {
     seq: u64,
     lines: Vec<u64>,
-    records: Vec<CalleeRecord>,
+    encoded: Vec<u8>,
 }
 
 impl Batch {
@@ -241,7 +329,7 @@ struct Batcher {
     batch_size: usize,
     seen: SeenIds,
     lines: Vec<u64>,
-    records: Vec<CalleeRecord>,
+    encoded: Vec<u8>,
     next_seq: u64,
 }
 
@@ -251,35 +339,43 @@ impl Batcher {
             batch_size,
             seen: SeenIds::default(),
             lines: Vec::with_capacity(batch_size),
-            records: Vec::with_capacity(batch_size),
+            encoded: Vec::new(),
             next_seq: 0,
         }
     }
 
-    fn push(&mut self, row: Row) -> Option<Item> {
-        let record = match row.record.and_then(check) {
+    fn push<R: Record>(&mut self, line: u64, record: Result<&R, String>) -> Option<Item> {
+        let record = match record.and_then(check) {
             Ok(record) => record,
-            Err(reason) => return Some(Item::Rejected(RejectedRow { line: row.line, reason })),
+            Err(reason) => return Some(Item::Rejected(RejectedRow { line, reason })),
         };
-        if let Some(out_id) = &record.out_id
+        if let Some(out_id) = record.out_id()
             && !self.seen.insert(out_id)
         {
             let reason = format!("duplicate outId `{out_id}`: an earlier row already uses it");
-            return Some(Item::Rejected(RejectedRow { line: row.line, reason }));
+            return Some(Item::Rejected(RejectedRow { line, reason }));
         }
-        self.lines.push(row.line);
-        self.records.push(record);
-        if self.records.len() >= self.batch_size { self.take() } else { None }
+        let mark = self.encoded.len();
+        self.encoded.extend_from_slice(if self.lines.is_empty() { b"%5B" } else { b"%2C" });
+        if let Err(reason) = record.write_form_encoded_json(&mut self.encoded) {
+            self.encoded.truncate(mark);
+            return Some(Item::Rejected(RejectedRow { line, reason }));
+        }
+        self.lines.push(line);
+        if self.lines.len() >= self.batch_size { self.take() } else { None }
     }
 
     fn take(&mut self) -> Option<Item> {
-        if self.records.is_empty() {
+        if self.lines.is_empty() {
             return None;
         }
+        self.encoded.extend_from_slice(b"%5D");
+        // The next batch is likely the same size: allocate it once instead of growing it.
+        let next = Vec::with_capacity(self.encoded.len() + self.encoded.len() / 8);
         let batch = Batch {
             seq: self.next_seq,
             lines: std::mem::replace(&mut self.lines, Vec::with_capacity(self.batch_size)),
-            records: std::mem::replace(&mut self.records, Vec::with_capacity(self.batch_size)),
+            encoded: std::mem::replace(&mut self.encoded, next),
         };
         self.next_seq += 1;
         Some(Item::Batch(batch))
@@ -291,17 +387,17 @@ impl Batcher {
 }
 
 /// The per-record rules, checked before anything is sent.
-fn check(record: CalleeRecord) -> Result<CalleeRecord, String> {
-    if record.callee_number.trim().is_empty() {
+fn check<R: Record>(record: &R) -> Result<&R, String> {
+    if record.callee_number().trim().is_empty() {
         return Err("missing calleeNumber".into());
     }
-    if let Some(out_id) = &record.out_id {
+    if let Some(out_id) = record.out_id() {
         let n = out_id.chars().count();
         if n > MAX_OUT_ID {
-            return Err(format!("outId has {n} characters, at most {}", MAX_OUT_ID));
+            return Err(format!("outId has {n} characters, at most {MAX_OUT_ID}"));
         }
     }
-    if let Some(key) = record.variables.keys().find(|k| *k == "calleeNumber" || *k == "outId") {
+    if let Some(key) = record.reserved_variable() {
         return Err(format!("call variable `{key}` repeats a field name"));
     }
     Ok(record)
@@ -361,14 +457,27 @@ fn classify(result: Result<crate::aiccs::ImportTaskNumberDatasResponse, Error>, 
     }
 }
 
-/// Sends one batch: the request is built once; throttling and unreachability (nothing acted on) get
-/// `rounds` more tries after the client's own retries.
-async fn send(client: &Client, task_id: &str, records: Vec<CalleeRecord>, rounds: u32) -> Sent {
-    let mut request = ImportTaskNumberDatasRequest::new(task_id, DataType::Json);
-    request.phone_number_list = Some(records);
+/// Sends one batch: the parameters are encoded once (exactly as the generated request encodes them, its
+/// records already JSON) and go through the runtime's pipeline — signing, retries, time limits — with the
+/// operation's own metadata; throttling and unreachability (nothing acted on) get `rounds` more tries after
+/// the client's own retries.
+async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> Sent {
+    let mut params = Params::new();
+    params.push_text(Location::Query, "TaskId", task_id.to_owned());
+    params.push_text(Location::Query, "DataType", DataType::Json.as_str().to_owned());
+    params.push_form_encoded("PhoneNumberList", encoded);
+    let meta = <ImportTaskNumberDatasRequest as Operation>::META;
+    let service = client.service_client();
     let mut round = 0;
     loop {
-        match classify(client.send(&request).await, task_id) {
+        let result = match service.execute(&meta, &params).await {
+            Ok(raw) => {
+                let request_id = raw.request_id;
+                decode_response(raw.body).map_err(|source| Error::Decode { action: meta.action, request_id, source })
+            }
+            Err(e) => Err(e),
+        };
+        match classify(result, task_id) {
             Ok(sent) => return sent,
             Err(reason) if round >= rounds => {
                 return Sent::Stop(format!(
@@ -502,7 +611,7 @@ async fn run(
                     Item::Batch(batch) => batch,
                 };
                 counters.rows += batch.lines.len() as u64;
-                let (first_line, last_line, records) = (batch.first_line(), batch.last_line(), batch.records.len());
+                let (first_line, last_line, records) = (batch.first_line(), batch.last_line(), batch.lines.len());
                 if let Some(earlier) = recovered.get(&batch.seq) {
                     if (earlier.first_line, earlier.last_line, earlier.records) != (first_line, last_line, records) {
                         stopped = Some(format!(
@@ -556,13 +665,13 @@ async fn run(
                 let Some(journal) = journal.clone() else { continue };
                 let (client, pace, task_id, rounds) = (client.clone(), pace.clone(), options.task_id.clone(), options.safe_retry_rounds);
                 in_flight.spawn(async move {
-                    let Batch { seq, lines, records: list } = batch;
+                    let Batch { seq, lines, encoded } = batch;
                     pace.wait().await;
                     let sending = json!({"event": "sending", "seq": seq, "first_line": first_line, "last_line": last_line, "records": records});
                     if let Err(e) = journal.lock().unwrap_or_else(|e| e.into_inner()).write(&sending, true) {
                         return (seq, lines, Sent::Stop(format!("{e}: stopped before sending, to keep the journal complete")));
                     }
-                    let sent = send(&client, &task_id, list, rounds).await;
+                    let sent = send(&client, &task_id, encoded, rounds).await;
                     let event = match &sent {
                         Sent::Imported(batch_id) => json!({"event": "imported", "seq": seq, "batch_id": batch_id}),
                         Sent::Uncertain(error) => json!({"event": "uncertain", "seq": seq, "error": error}),
@@ -614,7 +723,8 @@ mod tests {
             Row { line: 7, record: Err("malformed row: …".into()) },
             row(8, "5", Some("b")),
         ];
-        let mut items: Vec<Item> = rows.into_iter().filter_map(|r| batcher.push(r)).collect();
+        let mut items: Vec<Item> =
+            rows.into_iter().filter_map(|r| batcher.push(r.line, r.record.as_ref().map_err(String::clone))).collect();
         items.extend(batcher.finish());
         let outputs: Vec<String> = items
             .into_iter()

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::ImportError;
 use crate::aiccs::CalleeRecord;
+use crate::encode::form_encode_into;
 
 /// Rows longer than this are rejected rather than imported (a field that size is not a callee).
 pub const MAX_ROW_BYTES: usize = 1024 * 1024;
@@ -26,47 +27,69 @@ pub struct Row {
 /// CSV rows, read lazily. Create with [`csv_rows`].
 pub struct CsvRows<R: Read> {
     reader: csv::Reader<Tracked<R>>,
-    lines: Arc<Mutex<Window>>,
+    lines: Arc<Mutex<Lines>>,
     columns: Vec<Column>,
-    record: csv::ByteRecord,
+    keys: Vec<Vec<u8>>,
+    order: Vec<usize>,
+    number: usize,
+    out_id: Option<usize>,
+    record: csv::StringRecord,
+    raw: csv::ByteRecord,
     done: bool,
 }
 
-/// The input bytes the CSV parser has read but whose rows have not been numbered yet. The csv crate's
-/// own line count starts a record at the blank lines and line breaks before it (and counts `\r\n` oddly),
-/// so rows are numbered here instead: from the first byte of the row that is not a line break.
+/// The most recent input bytes, for numbering rows. The csv crate numbers a row by the line where its
+/// parse began, which is the first of any blank lines it skipped before the row; the row's own line is
+/// that plus the line breaks at the start of its parse. Those bytes are recent: the last reads are kept
+/// (up to the longest row allowed), a copy per read and no per-byte work.
 #[derive(Debug, Default)]
-struct Window {
-    /// Input offset of `bytes[0]`.
-    base: u64,
-    bytes: std::collections::VecDeque<u8>,
-    /// Line breaks before `base`.
-    lines_before: u64,
+struct Lines {
+    /// (input offset, bytes) of recent reads, oldest first.
+    chunks: std::collections::VecDeque<(u64, Vec<u8>)>,
+    kept: usize,
 }
 
-impl Window {
-    /// The line of the row whose parse began at input offset `start`; forgets everything before it.
-    fn line_of(&mut self, start: u64) -> u64 {
-        let from = usize::try_from(start.saturating_sub(self.base)).unwrap_or(usize::MAX).min(self.bytes.len());
-        let skip = self.bytes.range(from..).take_while(|b| **b == b'\n' || **b == b'\r').count();
-        let at = from + skip;
-        let newlines = self.bytes.drain(..at).filter(|b| *b == b'\n').count() as u64;
-        self.lines_before += newlines;
-        self.base += at as u64;
-        self.lines_before + 1
+impl Lines {
+    fn keep(&mut self, offset: u64, bytes: &[u8]) {
+        self.chunks.push_back((offset, bytes.to_vec()));
+        self.kept += bytes.len();
+        while self.kept > MAX_ROW_BYTES + 64 * 1024 && self.chunks.len() > 2 {
+            if let Some((_, old)) = self.chunks.pop_front() {
+                self.kept -= old.len();
+            }
+        }
+    }
+
+    /// The line of the row whose parse began at input offset `start`, on csv's line `csv_line`.
+    fn line_of(&self, start: u64, csv_line: u64) -> u64 {
+        let Some(first) = self.chunks.iter().rposition(|(base, _)| *base <= start) else { return csv_line };
+        let mut breaks = 0;
+        let mut at = start;
+        for (base, bytes) in self.chunks.range(first..) {
+            let from = usize::try_from(at - base).unwrap_or(usize::MAX).min(bytes.len());
+            let run = bytes[from..].iter().take_while(|b| **b == b'\n').count();
+            breaks += run as u64;
+            if from + run < bytes.len() {
+                break;
+            }
+            at = base + bytes.len() as u64;
+        }
+        csv_line + breaks
     }
 }
 
-/// The input, copying what passes into the window.
+/// The input, keeping its most recent bytes.
 struct Tracked<R> {
     inner: R,
-    window: Arc<Mutex<Window>>,
+    offset: u64,
+    lines: Arc<Mutex<Lines>>,
 }
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.window.lock().unwrap_or_else(|e| e.into_inner()).bytes.extend(&buf[..n]);
+        self.lines.lock().unwrap_or_else(|e| e.into_inner()).keep(self.offset, &buf[..n]);
+        self.offset += n as u64;
         Ok(n)
     }
 }
@@ -78,12 +101,29 @@ enum Column {
     Variable(String),
 }
 
+impl Column {
+    fn name(&self) -> &str {
+        match self {
+            Column::Number => "calleeNumber",
+            Column::OutId => "outId",
+            Column::Variable(name) => name,
+        }
+    }
+}
+
 /// Opens CSV input and reads its header. Fails when the input is empty or the header has no
 /// `calleeNumber` column, an empty column name or a repeated one.
 pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
-    let lines = Arc::new(Mutex::new(Window::default()));
-    let tracked = Tracked { inner: input, window: lines.clone() };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(tracked);
+    let lines = Arc::new(Mutex::new(Lines::default()));
+    let tracked = Tracked { inner: input, offset: 0, lines: lines.clone() };
+    // Rows end at `\n` only: a `\r` before it is whitespace the fields are trimmed of, so CRLF files read
+    // like LF files and every row's recorded start is its first byte.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(64 * 1024)
+        .from_reader(tracked);
     let mut header = csv::ByteRecord::new();
     let found = reader
         .read_byte_record(&mut header)
@@ -119,7 +159,7 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
             names.join(", ")
         )));
     }
-    let columns = names
+    let columns: Vec<Column> = names
         .into_iter()
         .map(|n| match n.as_str() {
             "calleeNumber" => Column::Number,
@@ -127,48 +167,169 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
             _ => Column::Variable(n),
         })
         .collect();
-    lines.lock().unwrap_or_else(|e| e.into_inner()).line_of(header.position().map_or(0, csv::Position::byte));
-    Ok(CsvRows { reader, lines, columns, record: csv::ByteRecord::new(), done: false })
+    let keys: Vec<Vec<u8>> = columns
+        .iter()
+        .map(|c| {
+            let mut key = Vec::new();
+            form_encode_into(&mut key, &format!("{}:", Value::from(c.name())));
+            key
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by(|a, b| columns[*a].name().cmp(columns[*b].name()));
+    let number = columns.iter().position(|c| matches!(c, Column::Number)).unwrap_or_default();
+    let out_id = columns.iter().position(|c| matches!(c, Column::OutId));
+    Ok(CsvRows {
+        reader,
+        lines,
+        columns,
+        keys,
+        order,
+        number,
+        out_id,
+        record: csv::StringRecord::new(),
+        raw: csv::ByteRecord::new(),
+        done: false,
+    })
+}
+
+/// One CSV row as read, borrowed from the reader: what the importer needs, without building a
+/// [`CalleeRecord`] (the importer writes the row's JSON straight from its fields).
+pub struct CsvView<'a> {
+    record: &'a csv::StringRecord,
+    columns: &'a [Column],
+    /// Each column's `"name":`, JSON-escaped and form-encoded once.
+    keys: &'a [Vec<u8>],
+    /// Column indices in the byte order of their names: the order keys are written in.
+    order: &'a [usize],
+    number: usize,
+    out_id: Option<usize>,
+}
+
+impl CsvView<'_> {
+    fn field(&self, i: usize) -> &str {
+        self.record.get(i).unwrap_or_default().trim_ascii()
+    }
+
+    /// The callee number.
+    pub fn callee_number(&self) -> &str {
+        self.field(self.number)
+    }
+
+    /// The outId, when the row has a non-empty one.
+    pub fn out_id(&self) -> Option<&str> {
+        self.out_id.map(|i| self.field(i)).filter(|s| !s.is_empty())
+    }
+
+    /// Appends, form-encoded, the row as the JSON object the generated `CalleeRecord` serializes to: keys
+    /// in byte order, an empty outId left out, every call variable as a string. Keys are encoded once per
+    /// file; only values are encoded per row.
+    pub fn write_form_encoded_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"%7B");
+        let mut first = true;
+        for &i in self.order {
+            let value = self.field(i);
+            if Some(i) == self.out_id && value.is_empty() {
+                continue;
+            }
+            if !first {
+                out.extend_from_slice(b"%2C");
+            }
+            first = false;
+            out.extend_from_slice(&self.keys[i]);
+            json_string_form_encoded(out, value);
+        }
+        out.extend_from_slice(b"%7D");
+    }
+
+    /// The row as a [`CalleeRecord`].
+    pub fn to_record(&self) -> CalleeRecord {
+        let mut callee = CalleeRecord::new(self.callee_number());
+        callee.out_id = self.out_id().map(str::to_owned);
+        for (i, column) in self.columns.iter().enumerate() {
+            if let Column::Variable(name) = column {
+                callee.variables.insert(name.clone(), self.field(i).to_owned());
+            }
+        }
+        callee
+    }
+}
+
+/// Appends `text` as a JSON string exactly as serde_json writes it, form-encoded; text with nothing to
+/// escape (the usual case) is encoded directly.
+fn json_string_form_encoded(out: &mut Vec<u8>, text: &str) {
+    let plain = text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
+    if plain {
+        out.extend_from_slice(b"%22");
+        form_encode_into(out, text);
+        out.extend_from_slice(b"%22");
+    } else {
+        form_encode_into(out, &Value::from(text).to_string());
+    }
 }
 
 impl<R: Read> CsvRows<R> {
-    fn convert(&self, line: u64) -> Row {
-        let bytes: usize = self.record.as_slice().len();
+    /// Reads the next row and hands it to `f` as a view (or the reason it cannot be a row).
+    pub fn next_with<T>(&mut self, f: impl FnOnce(u64, Result<CsvView<'_>, String>) -> T) -> Option<T> {
+        let line = loop {
+            if self.done {
+                return None;
+            }
+            let before = self.reader.position().clone();
+            let result = self.reader.read_byte_record(&mut self.raw);
+            let start = self.raw.position().unwrap_or(&before);
+            let line = self.lines.lock().unwrap_or_else(|e| e.into_inner()).line_of(start.byte(), start.line());
+            match result {
+                Ok(false) => {
+                    self.done = true;
+                    return None;
+                }
+                // A blank line (or one of spaces, or the `\r` of a CRLF blank line) is not a row.
+                Ok(true)
+                    if self.raw.len() == 1
+                        && self.raw.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) => {}
+                Ok(true) => break line,
+                Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                    self.done = true;
+                    return Some(f(line, Err(format!("input stopped: {e}"))));
+                }
+                Err(e) => return Some(f(line, Err(format!("malformed row: {e}")))),
+            }
+        };
+        let bytes: usize = self.raw.as_slice().len();
         if bytes > MAX_ROW_BYTES {
-            return Row {
+            return Some(f(
                 line,
-                record: Err(format!("malformed row: {bytes} bytes, longer than the {MAX_ROW_BYTES}-byte limit")),
-            };
+                Err(format!("malformed row: {bytes} bytes, longer than the {MAX_ROW_BYTES}-byte limit")),
+            ));
         }
-        if self.record.len() != self.columns.len() {
-            return Row {
+        if self.raw.len() != self.columns.len() {
+            let n = self.raw.len();
+            return Some(f(
                 line,
-                record: Err(format!(
-                    "malformed row: {} fields where the header has {}",
-                    self.record.len(),
-                    self.columns.len()
-                )),
-            };
+                Err(format!("malformed row: {n} fields where the header has {}", self.columns.len())),
+            ));
         }
-        let mut number = String::new();
-        let mut out_id = None;
-        let mut variables = Vec::new();
-        for (i, (field, column)) in self.record.iter().zip(&self.columns).enumerate() {
-            let Ok(text) = std::str::from_utf8(field) else {
-                return Row { line, record: Err(format!("malformed row: field {} is not valid UTF-8", i + 1)) };
-            };
-            let text = text.trim();
-            match column {
-                Column::Number => number = text.to_owned(),
-                Column::OutId if !text.is_empty() => out_id = Some(text.to_owned()),
-                Column::OutId => {}
-                Column::Variable(name) => variables.push((name.clone(), text.to_owned())),
+        // One UTF-8 check for the whole row; the buffers go back and forth so no row allocates them anew.
+        match csv::StringRecord::from_byte_record(std::mem::take(&mut self.raw)) {
+            Ok(record) => self.record = record,
+            Err(e) => {
+                let field = e.utf8_error().field() + 1;
+                self.raw = e.into_byte_record();
+                return Some(f(line, Err(format!("malformed row: field {field} is not valid UTF-8"))));
             }
         }
-        let mut record = CalleeRecord::new(number);
-        record.out_id = out_id;
-        record.variables.extend(variables);
-        Row { line, record: Ok(record) }
+        let view = CsvView {
+            record: &self.record,
+            columns: &self.columns,
+            keys: &self.keys,
+            order: &self.order,
+            number: self.number,
+            out_id: self.out_id,
+        };
+        let out = f(line, Ok(view));
+        self.raw = std::mem::take(&mut self.record).into_byte_record();
+        Some(out)
     }
 }
 
@@ -176,38 +337,7 @@ impl<R: Read> Iterator for CsvRows<R> {
     type Item = Row;
 
     fn next(&mut self) -> Option<Row> {
-        if self.done {
-            return None;
-        }
-        loop {
-            let start = self.reader.position().byte();
-            let result = self.reader.read_byte_record(&mut self.record);
-            let start = self.record.position().map_or(start, csv::Position::byte);
-            match result {
-                Ok(false) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(true) => {
-                    let line = self.lines.lock().unwrap_or_else(|e| e.into_inner()).line_of(start);
-                    // A blank line is not a row.
-                    if self.record.len() == 1
-                        && self.record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
-                    {
-                        continue;
-                    }
-                    return Some(self.convert(line));
-                }
-                Err(e) => {
-                    let line = self.lines.lock().unwrap_or_else(|e| e.into_inner()).line_of(start);
-                    if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                        self.done = true;
-                        return Some(Row { line, record: Err(format!("input stopped: {e}")) });
-                    }
-                    return Some(Row { line, record: Err(format!("malformed row: {e}")) });
-                }
-            }
-        }
+        self.next_with(|line, view| Row { line, record: view.map(|v| v.to_record()) })
     }
 }
 
@@ -242,8 +372,10 @@ fn record_from_json(text: &str) -> Result<CalleeRecord, String> {
     let mut variables = Vec::new();
     for (key, value) in fields {
         match key.as_str() {
-            "calleeNumber" => number = variable_text(&key, value)?.unwrap_or_default().trim().to_owned(),
-            "outId" => out_id = variable_text(&key, value)?.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()),
+            "calleeNumber" => number = variable_text(&key, value)?.unwrap_or_default().trim_ascii().to_owned(),
+            "outId" => {
+                out_id = variable_text(&key, value)?.map(|s| s.trim_ascii().to_owned()).filter(|s| !s.is_empty())
+            }
             _ => {
                 if let Some(text) = variable_text(&key, value)? {
                     variables.push((key, text));
@@ -324,9 +456,51 @@ mod tests {
     }
 
     #[test]
+    fn fast_json_is_what_the_generated_type_serializes() {
+        let input = "name,outId,calleeNumber,zeta,Alpha\n\
+                     \"Tom \"\"T\"\", Jr.\",a-1, 138 ,z,中\tx\n\
+                     Ann,,139,,\n";
+        let mut rows = csv_rows(input.as_bytes()).unwrap();
+        for _ in 0..2 {
+            let (fast, record) = rows
+                .next_with(|_, view| {
+                    let view = view.unwrap();
+                    let mut fast = Vec::new();
+                    view.write_form_encoded_json(&mut fast);
+                    (fast, view.to_record())
+                })
+                .unwrap();
+            let mut slow = Vec::new();
+            form_encode_into(&mut slow, &serde_json::to_string(&record).unwrap());
+            assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
+        }
+    }
+
+    #[test]
     fn csv_line_numbers_with_crlf_and_no_final_newline() {
         let rows = rows("calleeNumber\r\n1\r\n\r\n2\r\n\"3\r\n\"\r\n4");
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4, 5, 7]);
+    }
+
+    /// A reader that hands out a few bytes at a time, as a pipe may.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(3);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn line_numbers_hold_when_input_trickles_in() {
+        let input = "calleeNumber,name\n1,a\n\n\n\n2,\"two\nlines\"\n\n3,c\r\n\r\n4,d";
+        let lines: Vec<u64> = csv_rows(Trickle(input.as_bytes())).unwrap().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 6, 9, 11]);
+        let whole: Vec<u64> = csv_rows(input.as_bytes()).unwrap().map(|r| r.line).collect();
+        assert_eq!(whole, lines);
     }
 
     #[test]
