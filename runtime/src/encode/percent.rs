@@ -19,25 +19,28 @@ const fn unreserved_table() -> [bool; 256] {
 static UNRESERVED: [bool; 256] = unreserved_table();
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Each byte's form encoding: up to three bytes, and how many.
-const fn form_table() -> [([u8; 3], u8); 256] {
-    let mut table = [([0u8; 3], 0u8); 256];
+/// Each byte's form encoding: up to three bytes, then how many (low bits) and whether JSON would escape
+/// the byte (`JSON_ESCAPED`).
+const fn form_table() -> [[u8; 4]; 256] {
+    let mut table = [[0u8; 4]; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
+        let json = if c < 0x20 || c == b'"' || c == b'\\' { JSON_ESCAPED } else { 0 };
         table[b] = if unreserved_table()[b] {
-            ([c, 0, 0], 1)
+            [c, 0, 0, 1]
         } else if c == b' ' {
-            ([b'+', 0, 0], 1)
+            [b'+', 0, 0, 1]
         } else {
-            ([b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]], 3)
+            [b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize], 3 | json]
         };
         b += 1;
     }
     table
 }
 
-static FORM: [([u8; 3], u8); 256] = form_table();
+const JSON_ESCAPED: u8 = 0x80;
+static FORM: [[u8; 4]; 256] = form_table();
 
 /// Appends the RFC 3986 encoding of `input` (space is `%20`, `*` is `%2A`, `~` stays): what signing uses.
 pub fn percent_encode_into(out: &mut String, input: &str) {
@@ -62,17 +65,48 @@ pub fn percent_encode(input: &str) -> String {
 
 /// Appends the `application/x-www-form-urlencoded` encoding of `input`: RFC 3986 with space as `+`.
 pub fn form_encode_into(out: &mut Vec<u8>, input: &str) {
-    // Room for the worst case, then one table lookup and a fixed three-byte copy per input byte.
-    let start = out.len();
-    out.resize(start + input.len() * 3, 0);
-    let buf = &mut out[start..];
-    let mut n = 0;
-    for &b in input.as_bytes() {
-        let (bytes, len) = &FORM[b as usize];
-        buf[n..n + 3].copy_from_slice(bytes);
-        n += *len as usize;
+    form_encode_bytes::<false>(out, input.as_bytes());
+}
+
+/// Appends the form encoding of `input` as the inside of a JSON string (no quotes), in one pass. Returns
+/// false, having appended nothing, when `input` holds a character JSON escapes (`"`, `\\`, a control
+/// character): the caller then encodes the serializer's output instead.
+pub fn form_encode_json_text(out: &mut Vec<u8>, input: &str) -> bool {
+    let mark = out.len();
+    if form_encode_bytes::<true>(out, input.as_bytes()) {
+        return true;
     }
-    out.truncate(start + n);
+    out.truncate(mark);
+    false
+}
+
+/// Copies runs of bytes that stay as they are whole, and table-encodes the rest. With `JSON`, stops and
+/// returns false at a byte JSON would escape, having appended part of the input.
+fn form_encode_bytes<const JSON: bool>(out: &mut Vec<u8>, input: &[u8]) -> bool {
+    out.reserve(input.len() + 8);
+    let mut i = 0;
+    while i < input.len() {
+        let start = i;
+        while i < input.len() && UNRESERVED[input[i] as usize] {
+            i += 1;
+        }
+        if i > start {
+            out.extend_from_slice(&input[start..i]);
+        }
+        while i < input.len() && !UNRESERVED[input[i] as usize] {
+            let entry = &FORM[input[i] as usize];
+            if JSON && entry[3] & JSON_ESCAPED != 0 {
+                return false;
+            }
+            if entry[3] & 3 == 1 {
+                out.push(entry[0]);
+            } else {
+                out.extend_from_slice(&entry[..3]);
+            }
+            i += 1;
+        }
+    }
+    true
 }
 
 /// Decodes a percent-encoded string (`+` is kept as `+`); invalid UTF-8 is replaced.
@@ -97,6 +131,23 @@ mod tests {
         let mut out = Vec::new();
         form_encode_into(&mut out, r#"[{"a":"b c*"}] ~"#);
         assert_eq!(out, b"%5B%7B%22a%22%3A%22b+c%2A%22%7D%5D+~");
+    }
+
+    #[test]
+    fn json_text_is_encoded_as_serde_json_writes_it() {
+        for text in ["", "plain", "a b,c", "Zoë 中文 ~*", "1%2B", "\u{1F600}"] {
+            let mut fast = b"%22".to_vec();
+            assert!(form_encode_json_text(&mut fast, text));
+            fast.extend_from_slice(b"%22");
+            let mut slow = Vec::new();
+            form_encode_into(&mut slow, &serde_json::Value::from(text).to_string());
+            assert_eq!(fast, slow, "{text:?}");
+        }
+        for text in ["quote\"", "back\\slash", "tab\t", "nul\u{0}"] {
+            let mut out = b"kept".to_vec();
+            assert!(!form_encode_json_text(&mut out, text), "{text:?}");
+            assert_eq!(out, b"kept");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
-//! The import journal: one JSON line per event, written to disk (fsync) before each send and after each
+//! The import journal: one JSON line per event, on disk (fdatasync) before each send and after each
 //! answer, so a run stopped at any moment — `kill -9` included — resumes without resending anything that
-//! may have been imported.
+//! may have been imported. Flushes are grouped: one flush covers every line written before it, so an
+//! answer and the next batch's entry, written back to back, share one.
 //!
 //! ```text
 //! {"journal":"acsgen-import","version":1,"task_id":"…","input":"…","batch_size":1000}
@@ -58,6 +59,7 @@ pub struct Recovered {
 pub struct Journal {
     file: File,
     path: PathBuf,
+    unsynced: bool,
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> ImportError {
@@ -68,7 +70,7 @@ impl Journal {
     /// Starts a new journal at `path` (replacing any file there).
     pub fn create(path: &Path, task_id: &str, input: &str, batch_size: usize) -> Result<Self, ImportError> {
         let file = File::create(path).map_err(|e| io_error(path, e))?;
-        let mut journal = Self { file, path: path.to_owned() };
+        let mut journal = Self { file, path: path.to_owned(), unsynced: false };
         journal.write(
             &json!({"journal": "acsgen-import", "version": 1, "task_id": task_id, "input": input, "batch_size": batch_size}),
             true,
@@ -79,18 +81,25 @@ impl Journal {
     /// Continues the journal at `path`.
     pub fn append(path: &Path) -> Result<Self, ImportError> {
         let file = OpenOptions::new().append(true).open(path).map_err(|e| io_error(path, e))?;
-        let mut journal = Self { file, path: path.to_owned() };
+        let mut journal = Self { file, path: path.to_owned(), unsynced: false };
         journal.write(&json!({"event": "resumed"}), true)?;
         Ok(journal)
     }
 
-    /// Appends `event`; with `sync`, waits until it is on disk.
+    /// Appends `event`; with `sync`, waits until it (and everything before it) is on disk.
     pub fn write(&mut self, event: &Value, sync: bool) -> Result<(), ImportError> {
         let mut line = event.to_string();
         line.push('\n');
         self.file.write_all(line.as_bytes()).map_err(|e| io_error(&self.path, e))?;
-        if sync {
+        self.unsynced = true;
+        if sync { self.sync() } else { Ok(()) }
+    }
+
+    /// Waits until everything written is on disk (nothing to do when it is already).
+    pub fn sync(&mut self) -> Result<(), ImportError> {
+        if self.unsynced {
             self.file.sync_data().map_err(|e| io_error(&self.path, e))?;
+            self.unsynced = false;
         }
         Ok(())
     }

@@ -5,9 +5,10 @@
 //!
 //! The pipeline: rows are read and checked on a blocking thread (calleeNumber present, outId at most 128
 //! characters and not repeated in the input) and grouped into batches; at most `concurrency` batches wait
-//! and at most `concurrency` are in flight, so memory is bounded by batch size × concurrency (plus an
-//! 8-byte fingerprint per `outId`, for the repeat check). Each batch is journaled (on disk) before it is
-//! sent and after its answer.
+//! and at most `concurrency` are in flight, so memory is bounded by batch size × concurrency, plus the
+//! repeat check's at most 6.5 MiB (past some 230,000 distinct outIds it moves older fingerprints to a
+//! scratch file beside the report: see [`dedup`]). Each batch is journaled (on disk) before it is sent and
+//! after its answer; one flush covers an answer and the next batch's entry when they are written together.
 //!
 //! Retries follow the runtime's rules: throttling and connection failures are resent (and, when the
 //! client's own retries run out, resent again in a few more rounds); a batch that may have reached the
@@ -122,6 +123,14 @@ impl ImportOptions {
         }
     }
 
+    /// Where the outId check keeps what does not fit its fixed memory: the report's directory.
+    fn scratch_dir(&self) -> PathBuf {
+        match self.report.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_owned(),
+            _ => PathBuf::from("."),
+        }
+    }
+
     fn check(&self) -> Result<(), ImportError> {
         if !(1..=MAX_BATCH).contains(&self.batch_size) {
             return Err(ImportError::Options(format!("batch size {} is not between 1 and 1000", self.batch_size)));
@@ -212,9 +221,9 @@ async fn import_with(
 ) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
-    let batch_size = options.batch_size;
+    let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
     let reader = tokio::task::spawn_blocking(move || {
-        let mut batcher = Batcher::new(batch_size);
+        let mut batcher = Batcher::new(batch_size, scratch);
         let mut send = |item| tx.blocking_send(item).is_ok();
         read(&mut batcher, &mut send);
         if let Some(item) = batcher.finish() {
@@ -235,9 +244,9 @@ pub async fn import_channel(
 ) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
-    let batch_size = options.batch_size;
+    let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
     let reader = tokio::spawn(async move {
-        let mut batcher = Batcher::new(batch_size);
+        let mut batcher = Batcher::new(batch_size, scratch);
         while let Some(row) = rows.recv().await {
             let record = row.record.as_ref().map_err(String::clone);
             if let Some(item) = batcher.push(row.line, record)
@@ -303,6 +312,8 @@ impl Record for source::CsvView<'_> {
 enum Item {
     Rejected(RejectedRow),
     Batch(Batch),
+    /// Reading cannot go on (the outId check's scratch file failed); nothing from this row on was handled.
+    Stop(String),
 }
 
 /// A batch, already in its wire form: the records as the compact JSON array `PhoneNumberList` carries,
@@ -334,10 +345,10 @@ struct Batcher {
 }
 
 impl Batcher {
-    fn new(batch_size: usize) -> Self {
+    fn new(batch_size: usize, scratch: PathBuf) -> Self {
         Self {
             batch_size,
-            seen: SeenIds::default(),
+            seen: SeenIds::new(scratch),
             lines: Vec::with_capacity(batch_size),
             encoded: Vec::new(),
             next_seq: 0,
@@ -349,11 +360,15 @@ impl Batcher {
             Ok(record) => record,
             Err(reason) => return Some(Item::Rejected(RejectedRow { line, reason })),
         };
-        if let Some(out_id) = record.out_id()
-            && !self.seen.insert(out_id)
-        {
-            let reason = format!("duplicate outId `{out_id}`: an earlier row already uses it");
-            return Some(Item::Rejected(RejectedRow { line, reason }));
+        if let Some(out_id) = record.out_id() {
+            match self.seen.insert(out_id) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let reason = format!("duplicate outId `{out_id}`: an earlier row already uses it");
+                    return Some(Item::Rejected(RejectedRow { line, reason }));
+                }
+                Err(e) => return Some(Item::Stop(format!("line {line}: {e}"))),
+            }
         }
         let mark = self.encoded.len();
         self.encoded.extend_from_slice(if self.lines.is_empty() { b"%5B" } else { b"%2C" });
@@ -566,8 +581,22 @@ async fn run(
         Ok(())
     };
 
-    while reading || !in_flight.is_empty() {
+    // Answers are journaled by their tasks without a flush of their own; the flush comes from the next
+    // batch's journal entry when one goes out straight away, or else from the last branch below, before
+    // the loop waits for anything. Either way it comes before any other send.
+    let mut answers_unsynced = false;
+    let sync_answers = |journal: &Option<Arc<Mutex<Journal>>>| -> Result<(), String> {
+        match journal {
+            Some(journal) => journal.lock().unwrap_or_else(|e| e.into_inner()).sync().map_err(|e| {
+                format!("{e}: the outcome of the last batches could not be recorded (see the report); resume to finish")
+            }),
+            None => Ok(()),
+        }
+    };
+
+    while reading || !in_flight.is_empty() || answers_unsynced {
         tokio::select! {
+            biased;
             Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                 let (seq, lines, sent) = done.map_err(|e| ImportError::Journal(format!("a send task failed: {e}")))?;
                 let (first_line, last_line, records) = (lines[0], lines[lines.len() - 1], lines.len());
@@ -595,6 +624,7 @@ async fn run(
                     }
                 }
                 let _ = seq;
+                answers_unsynced = true;
                 progress(&counters);
             }
             item = items.recv(), if reading && stopped.is_none() && in_flight.len() < options.concurrency => {
@@ -609,6 +639,10 @@ async fn run(
                         continue;
                     }
                     Item::Batch(batch) => batch,
+                    Item::Stop(message) => {
+                        stopped = Some(format!("{message}; free some space (or fix the directory), then run again with --resume"));
+                        continue;
+                    }
                 };
                 counters.rows += batch.lines.len() as u64;
                 let (first_line, last_line, records) = (batch.first_line(), batch.last_line(), batch.lines.len());
@@ -663,13 +697,25 @@ async fn run(
                     continue;
                 }
                 let Some(journal) = journal.clone() else { continue };
+                let sending = json!({"event": "sending", "seq": batch.seq, "first_line": first_line, "last_line": last_line, "records": records});
+                // When answers wait for their flush and a send may start now, this batch's entry is
+                // written here and one flush covers both.
+                let journaled = answers_unsynced && pace.try_now();
+                if journaled {
+                    if let Err(e) = journal.lock().unwrap_or_else(|e| e.into_inner()).write(&sending, true) {
+                        stopped = Some(format!("{e}: stopped before sending, to keep the journal complete"));
+                        continue;
+                    }
+                    answers_unsynced = false;
+                }
                 let (client, pace, task_id, rounds) = (client.clone(), pace.clone(), options.task_id.clone(), options.safe_retry_rounds);
                 in_flight.spawn(async move {
                     let Batch { seq, lines, encoded } = batch;
-                    pace.wait().await;
-                    let sending = json!({"event": "sending", "seq": seq, "first_line": first_line, "last_line": last_line, "records": records});
-                    if let Err(e) = journal.lock().unwrap_or_else(|e| e.into_inner()).write(&sending, true) {
-                        return (seq, lines, Sent::Stop(format!("{e}: stopped before sending, to keep the journal complete")));
+                    if !journaled {
+                        pace.wait().await;
+                        if let Err(e) = journal.lock().unwrap_or_else(|e| e.into_inner()).write(&sending, true) {
+                            return (seq, lines, Sent::Stop(format!("{e}: stopped before sending, to keep the journal complete")));
+                        }
                     }
                     let sent = send(&client, &task_id, encoded, rounds).await;
                     let event = match &sent {
@@ -678,11 +724,18 @@ async fn run(
                         Sent::Rejected(error) => json!({"event": "rejected", "seq": seq, "error": error}),
                         Sent::Stop(error) => json!({"event": "not_sent", "seq": seq, "error": error}),
                     };
-                    if let Err(e) = journal.lock().unwrap_or_else(|e| e.into_inner()).write(&event, true) {
+                    // Flushed by the importing loop (see `answers_unsynced`).
+                    if let Err(e) = journal.lock().unwrap_or_else(|e| e.into_inner()).write(&event, false) {
                         return (seq, lines, Sent::Stop(format!("{e}: the batch's outcome could not be recorded")));
                     }
                     (seq, lines, sent)
                 });
+            }
+            () = std::future::ready(()), if answers_unsynced => {
+                answers_unsynced = false;
+                if let Err(message) = sync_answers(&journal) {
+                    stopped.get_or_insert(message);
+                }
             }
             else => break,
         }
@@ -713,7 +766,7 @@ mod tests {
 
     #[test]
     fn batches_and_rejections_are_deterministic() {
-        let mut batcher = Batcher::new(2);
+        let mut batcher = Batcher::new(2, std::env::temp_dir());
         let rows = [
             row(2, "1", Some("a")),
             row(3, "", Some("b")),
@@ -731,6 +784,7 @@ mod tests {
             .map(|item| match item {
                 Item::Rejected(r) => format!("rejected {}: {}", r.line, r.reason),
                 Item::Batch(b) => format!("batch {} lines {:?}", b.seq, b.lines),
+                Item::Stop(message) => format!("stop: {message}"),
             })
             .collect();
         assert_eq!(

@@ -22,6 +22,20 @@ impl Pace {
         Self { interval, next: Mutex::new(Instant::now()) }
     }
 
+    /// Takes a slot if one is free at this instant.
+    pub fn try_now(&self) -> bool {
+        if self.interval.is_zero() {
+            return true;
+        }
+        let Ok(mut next) = self.next.try_lock() else { return false };
+        let now = Instant::now();
+        if *next > now {
+            return false;
+        }
+        *next = now + self.interval;
+        true
+    }
+
     /// Waits for the next slot.
     pub async fn wait(&self) {
         if self.interval.is_zero() {
@@ -49,5 +63,10 @@ mod tests {
             pace.wait().await;
         }
         assert_eq!(start.elapsed(), Duration::from_millis(400));
+        assert!(!pace.try_now(), "the next slot is 100 ms away");
+        tokio::time::advance(Duration::from_millis(100)).await;
+        assert!(pace.try_now());
+        assert!(!pace.try_now());
+        assert!(Pace::new(None).try_now());
     }
 }

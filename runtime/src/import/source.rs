@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::ImportError;
 use crate::aiccs::CalleeRecord;
-use crate::encode::form_encode_into;
+use crate::encode::{form_encode_into, form_encode_json_text};
 
 /// Rows longer than this are rejected rather than imported (a field that size is not a callee).
 pub const MAX_ROW_BYTES: usize = 1024 * 1024;
@@ -33,7 +33,6 @@ pub struct CsvRows<R: Read> {
     order: Vec<usize>,
     number: usize,
     out_id: Option<usize>,
-    record: csv::StringRecord,
     raw: csv::ByteRecord,
     done: bool,
 }
@@ -167,11 +166,12 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
             _ => Column::Variable(n),
         })
         .collect();
+    // `,"name":"` per column, form-encoded once: a row is then one copy per key plus its values.
     let keys: Vec<Vec<u8>> = columns
         .iter()
         .map(|c| {
             let mut key = Vec::new();
-            form_encode_into(&mut key, &format!("{}:", Value::from(c.name())));
+            form_encode_into(&mut key, &format!(",{}:\"", Value::from(c.name())));
             key
         })
         .collect();
@@ -179,26 +179,18 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
     order.sort_by(|a, b| columns[*a].name().cmp(columns[*b].name()));
     let number = columns.iter().position(|c| matches!(c, Column::Number)).unwrap_or_default();
     let out_id = columns.iter().position(|c| matches!(c, Column::OutId));
-    Ok(CsvRows {
-        reader,
-        lines,
-        columns,
-        keys,
-        order,
-        number,
-        out_id,
-        record: csv::StringRecord::new(),
-        raw: csv::ByteRecord::new(),
-        done: false,
-    })
+    Ok(CsvRows { reader, lines, columns, keys, order, number, out_id, raw: csv::ByteRecord::new(), done: false })
 }
 
 /// One CSV row as read, borrowed from the reader: what the importer needs, without building a
 /// [`CalleeRecord`] (the importer writes the row's JSON straight from its fields).
 pub struct CsvView<'a> {
-    record: &'a csv::StringRecord,
+    /// The row's fields, one after another, checked as UTF-8 once.
+    text: &'a str,
+    /// Where each field sits in `text`.
+    record: &'a csv::ByteRecord,
     columns: &'a [Column],
-    /// Each column's `"name":`, JSON-escaped and form-encoded once.
+    /// Each column's `,"name":"`, JSON-escaped and form-encoded once.
     keys: &'a [Vec<u8>],
     /// Column indices in the byte order of their names: the order keys are written in.
     order: &'a [usize],
@@ -208,7 +200,7 @@ pub struct CsvView<'a> {
 
 impl CsvView<'_> {
     fn field(&self, i: usize) -> &str {
-        self.record.get(i).unwrap_or_default().trim_ascii()
+        self.record.range(i).and_then(|range| self.text.get(range)).unwrap_or_default().trim_ascii()
     }
 
     /// The callee number.
@@ -225,21 +217,27 @@ impl CsvView<'_> {
     /// in byte order, an empty outId left out, every call variable as a string. Keys are encoded once per
     /// file; only values are encoded per row.
     pub fn write_form_encoded_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"%7B");
         let mut first = true;
         for &i in self.order {
             let value = self.field(i);
             if Some(i) == self.out_id && value.is_empty() {
                 continue;
             }
-            if !first {
-                out.extend_from_slice(b"%2C");
+            let key = &self.keys[i];
+            if first {
+                out.extend_from_slice(b"%7B");
+                out.extend_from_slice(&key[3..]); // without the comma
+                first = false;
+            } else {
+                out.extend_from_slice(key);
             }
-            first = false;
-            out.extend_from_slice(&self.keys[i]);
-            json_string_form_encoded(out, value);
+            if !form_encode_json_text(out, value) {
+                let json = Value::from(value).to_string();
+                form_encode_into(out, &json[1..json.len() - 1]);
+            }
+            out.extend_from_slice(b"%22");
         }
-        out.extend_from_slice(b"%7D");
+        out.extend_from_slice(if first { b"%7B%7D" } else { b"%7D" });
     }
 
     /// The row as a [`CalleeRecord`].
@@ -252,19 +250,6 @@ impl CsvView<'_> {
             }
         }
         callee
-    }
-}
-
-/// Appends `text` as a JSON string exactly as serde_json writes it, form-encoded; text with nothing to
-/// escape (the usual case) is encoded directly.
-fn json_string_form_encoded(out: &mut Vec<u8>, text: &str) {
-    let plain = text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\');
-    if plain {
-        out.extend_from_slice(b"%22");
-        form_encode_into(out, text);
-        out.extend_from_slice(b"%22");
-    } else {
-        form_encode_into(out, &Value::from(text).to_string());
     }
 }
 
@@ -310,26 +295,24 @@ impl<R: Read> CsvRows<R> {
                 Err(format!("malformed row: {n} fields where the header has {}", self.columns.len())),
             ));
         }
-        // One UTF-8 check for the whole row; the buffers go back and forth so no row allocates them anew.
-        match csv::StringRecord::from_byte_record(std::mem::take(&mut self.raw)) {
-            Ok(record) => self.record = record,
-            Err(e) => {
-                let field = e.utf8_error().field() + 1;
-                self.raw = e.into_byte_record();
+        // One UTF-8 check for the whole row (fields are sliced from it), no copy, no allocation.
+        let text = match std::str::from_utf8(self.raw.as_slice()) {
+            Ok(text) => text,
+            Err(_) => {
+                let field = self.raw.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or_default() + 1;
                 return Some(f(line, Err(format!("malformed row: field {field} is not valid UTF-8"))));
             }
-        }
+        };
         let view = CsvView {
-            record: &self.record,
+            text,
+            record: &self.raw,
             columns: &self.columns,
             keys: &self.keys,
             order: &self.order,
             number: self.number,
             out_id: self.out_id,
         };
-        let out = f(line, Ok(view));
-        self.raw = std::mem::take(&mut self.record).into_byte_record();
-        Some(out)
+        Some(f(line, Ok(view)))
     }
 }
 
@@ -473,6 +456,37 @@ mod tests {
             let mut slow = Vec::new();
             form_encode_into(&mut slow, &serde_json::to_string(&record).unwrap());
             assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the fields hold, the row's JSON written field by field is the generated type's.
+        #[test]
+        fn fast_json_matches_serde_for_any_fields(
+            fields in proptest::collection::vec(("\\PC{0,12}", "[ -~]{0,6}", "(\\PC|\\\\|\"|\t){0,8}"), 1..4),
+        ) {
+            let mut csv = csv::Writer::from_writer(Vec::new());
+            csv.write_record(["outId", "calleeNumber", "名前", "a b"]).unwrap();
+            for (a, b, c) in &fields {
+                csv.write_record([a.as_str(), "1", b.as_str(), c.as_str()]).unwrap();
+            }
+            let input = csv.into_inner().unwrap();
+            let mut rows = csv_rows(input.as_slice()).unwrap();
+            let mut compared = 0;
+            while let Some(result) = rows.next_with(|_, view| {
+                view.map(|view| {
+                    let mut fast = Vec::new();
+                    view.write_form_encoded_json(&mut fast);
+                    (fast, view.to_record())
+                })
+            }) {
+                let (fast, record) = result.unwrap();
+                let mut slow = Vec::new();
+                form_encode_into(&mut slow, &serde_json::to_string(&record).unwrap());
+                proptest::prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
+                compared += 1;
+            }
+            proptest::prop_assert_eq!(compared, fields.len());
         }
     }
 
