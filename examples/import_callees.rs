@@ -25,7 +25,7 @@ use clap::{Parser, ValueEnum};
 
 /// Import callees into an aiccs AI call task.
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(version, long_about = None)]
 struct Args {
     /// The input: a CSV file with a header row (calleeNumber required, outId optional, every other column a
     /// call variable), a JSON Lines file (.jsonl / .ndjson, one object per line), or - for stdin.

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Importer benchmark, both sides in one run against the same emulator process:
+"""Importer benchmark, both sides in one run:
 
 - 200,000 records with `import_callees` (concurrency 1, no rate limit) and with a script using the vendor's
-  official Python SDK (`tests/python/sdk_import_csv.py`: one import_task_number_datas per 1,000 records):
-  client CPU time (user + sys) and wall time, and the ratio;
-- `import_callees` peak RSS for 200,000 and 2,000,000 records.
+  official Python SDK (`tests/python/sdk_import_csv.py`: one import_task_number_datas per 1,000 records),
+  against the same emulator process: client CPU time (user + sys) and wall time, and the ratio;
+- `import_callees` peak RSS (concurrency 4) for 200,000, 2,000,000 and 6,000,000 records.
 
 Every import is checked against what the emulator holds. CPU accounting on shared machines is noisy, so
 the 200,000-record runs are repeated (ROUNDS, default 5), interleaved, and medians compared. Run from the
-repository root:
+repository root (inputs are generated under target/bench-import/, about 450 MB in all):
 
     python3 examples/benches/import_vs_sdk.py            # ROUNDS=9 python3 ... for more rounds
 """
@@ -30,6 +30,9 @@ ROUNDS = int(os.environ.get("ROUNDS", "5"))
 # the client being measured nor evicts its caches (PIN=0 turns this off).
 PIN = os.environ.get("PIN", "1") != "0"
 SERVER_CPU, CLIENT_CPU = 1, 0
+# Input sizes for the memory runs beyond 200,000 (6,000,000 shows where the outId check's memory stops
+# growing; MEMORY_SIZES=2000000 for a quicker run).
+MEMORY_SIZES = [int(n) for n in os.environ.get("MEMORY_SIZES", "2000000,6000000").split(",") if n]
 
 
 def build():
@@ -59,9 +62,19 @@ def pinned(cpu):
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
+GNU_TIME = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+
+
 def measured(command):
+    """Wall time, CPU time (user + sys) and peak RSS in MiB of `command`.
+
+    CPU comes from wait4. Peak RSS comes from GNU time when it is installed: a child forked from this
+    Python process would otherwise report the interpreter's own size as its peak; without GNU time the
+    RSS column is left out (None)."""
+    rss_file = os.path.join(WORK, "peak-rss.txt")
+    wrapped = [GNU_TIME, "-f", "%M", "-o", rss_file] + command if GNU_TIME else command
     start = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=WORK,
+    child = subprocess.Popen(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=WORK,
                              preexec_fn=pinned(CLIENT_CPU))
     out = child.stdout.read()
     err = child.stderr.read()
@@ -69,65 +82,83 @@ def measured(command):
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit("%s failed:\n%s\n%s" % (command[0], out.decode(), err.decode()))
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+    rss = None
+    if GNU_TIME:
+        with open(rss_file) as f:
+            rss = int(f.read().split()[-1]) / 1024.0
+    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
-def count(endpoint, task):
-    with urllib.request.urlopen("%s/__emulator/tasks" % endpoint) as response:
-        tasks = json.load(response)
-    return next((t["records"] for t in tasks if t["task_id"] == task), 0)
+class Emulator:
+    """An emulator process on its own CPU, with a helper to create tasks."""
+
+    def __init__(self, python):
+        self.python = python
+        self.process = subprocess.Popen(
+            [os.path.join(ROOT, "target", "release", "acsgen-emulator"), "--listen", "127.0.0.1:0",
+             "--access-key", "%s:%s" % (KEY, SECRET)], stdout=subprocess.PIPE, preexec_fn=pinned(SERVER_CPU))
+        self.endpoint = self.process.stdout.readline().decode().strip().removeprefix("listening on ")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_):
+        self.process.kill()
+        self.process.wait()
+
+    def new_task(self):
+        out = subprocess.run([self.python, os.path.join(ROOT, "tests", "python", "sdk_aiccs.py"), self.endpoint,
+                              KEY, SECRET, "create-task", "bench"], capture_output=True, check=True).stdout
+        return str(json.loads(out)["Data"])
+
+    def records(self, task):
+        with urllib.request.urlopen("%s/__emulator/tasks" % self.endpoint) as response:
+            tasks = json.load(response)
+        return next((t["records"] for t in tasks if t["task_id"] == task), 0)
+
+
+def ours(emulator, path, name, concurrency, rows):
+    """One import_callees run into a new task, checked against what the emulator then holds."""
+    task = emulator.new_task()
+    report = os.path.join(WORK, name + ".json")
+    for stale in (report, os.path.join(WORK, name + ".journal")):
+        if os.path.exists(stale):
+            os.remove(stale)
+    result = measured([os.path.join(ROOT, "target", "release", "examples", "import_callees"), "--endpoint",
+                       emulator.endpoint, "--task-id", task, "--rate", "0", "--concurrency", str(concurrency),
+                       "--report", report, path])
+    assert emulator.records(task) == rows, "%s: the importer did not import everything" % name
+    return result
 
 
 def main():
     os.makedirs(WORK, exist_ok=True)
     python = build()
-    small, large = os.path.join(WORK, "callees-200k.csv"), os.path.join(WORK, "callees-2m.csv")
-    write_input(small, 200_000)
-    write_input(large, 2_000_000)
-    emulator = subprocess.Popen([os.path.join(ROOT, "target", "release", "acsgen-emulator"), "--listen", "127.0.0.1:0",
-                                 "--access-key", "%s:%s" % (KEY, SECRET)], stdout=subprocess.PIPE,
-                                preexec_fn=pinned(SERVER_CPU))
-    try:
-        endpoint = emulator.stdout.readline().decode().strip().removeprefix("listening on ")
-        sdk_script = os.path.join(ROOT, "tests", "python", "sdk_aiccs.py")
+    os.environ.update({"ALIBABA_CLOUD_ACCESS_KEY_ID": KEY, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET})
+    inputs = {}
+    for rows in [200_000] + MEMORY_SIZES:
+        inputs[rows] = os.path.join(WORK, "callees-%d.csv" % rows)
+        write_input(inputs[rows], rows)
 
-        def new_task():
-            out = subprocess.run([python, sdk_script, endpoint, KEY, SECRET, "create-task", "bench"],
-                                 capture_output=True, check=True).stdout
-            return str(json.loads(out)["Data"])
-
-        importer = os.path.join(ROOT, "target", "release", "examples", "import_callees")
-        env_key = {"ALIBABA_CLOUD_ACCESS_KEY_ID": KEY, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": SECRET}
-        os.environ.update(env_key)
-
-        def ours(task, path, name, concurrency):
-            report = os.path.join(WORK, name + ".json")
-            for stale in (report, os.path.join(WORK, name + ".journal")):
-                if os.path.exists(stale):
-                    os.remove(stale)
-            return measured([importer, "--endpoint", endpoint, "--task-id", task, "--rate", "0",
-                             "--concurrency", str(concurrency), "--report", report, path])
-
-        # The machine's CPU accounting is noisy (shared hosts): both sides run ROUNDS times, interleaved,
-        # and the medians are compared.
-        sdk_runs, our_runs = [], []
+    # CPU: both sides ROUNDS times, interleaved, against one emulator; medians compared (the machine's
+    # CPU accounting is noisy on shared hosts).
+    sdk_runs, our_runs = [], []
+    with Emulator(python) as emulator:
         for _ in range(ROUNDS):
-            task = new_task()
+            task = emulator.new_task()
             sdk_runs.append(measured([python, os.path.join(ROOT, "tests", "python", "sdk_import_csv.py"),
-                                      endpoint, KEY, SECRET, task, small]))
-            assert count(endpoint, task) == 200_000, "the SDK run did not import everything"
-            task = new_task()
-            our_runs.append(ours(task, small, "ours-200k", 1))
-            assert count(endpoint, task) == 200_000, "the importer did not import everything"
-        task = new_task()
-        large_run = ours(task, large, "ours-2m", 4)
-        assert count(endpoint, task) == 2_000_000, "the importer did not import everything (2M)"
-        task = new_task()
-        small_c4 = ours(task, small, "ours-200k-c4", 4)
-        assert count(endpoint, task) == 200_000, "the importer did not import everything (concurrency 4)"
-    finally:
-        emulator.kill()
-        emulator.wait()
+                                      emulator.endpoint, KEY, SECRET, task, inputs[200_000]]))
+            assert emulator.records(task) == 200_000, "the SDK run did not import everything"
+            our_runs.append(ours(emulator, inputs[200_000], "ours-200k", 1, 200_000))
+
+    # Memory: concurrency 4, each size against a fresh emulator (so its store does not grow across runs).
+    memory = {}
+    for rows in [200_000] + MEMORY_SIZES:
+        with Emulator(python) as emulator:
+            memory[rows] = ours(emulator, inputs[rows], "ours-%d-c4" % rows, 4, rows)
+
+    def mib(rss):
+        return "%5.1f MiB" % rss if rss is not None else "(install GNU time to measure)"
 
     def median(runs, i):
         return statistics.median(r[i] for r in runs)
@@ -137,20 +168,18 @@ def main():
         return "%.2f-%.2f" % (values[0], values[-1])
 
     sdk_wall, sdk_cpu = median(sdk_runs, 0), median(sdk_runs, 1)
-    our_wall, our_cpu, our_rss = median(our_runs, 0), median(our_runs, 1), max(r[2] for r in our_runs)
+    our_wall, our_cpu = median(our_runs, 0), median(our_runs, 1)
+    our_rss = max((r[2] for r in our_runs if r[2] is not None), default=None)
     print("200,000 records, concurrency 1, same emulator, median of %d interleaved rounds (range)%s:"
           % (ROUNDS, ", emulator and clients on separate CPUs" if pinned(0) else ""))
     print("  official Python SDK script: wall %6.2f s (%s), client CPU %6.2f s (%s)"
           % (sdk_wall, spread(sdk_runs, 0), sdk_cpu, spread(sdk_runs, 1)))
-    print("  import_callees:             wall %6.2f s (%s), client CPU %6.2f s (%s), peak RSS %5.1f MiB"
-          % (our_wall, spread(our_runs, 0), our_cpu, spread(our_runs, 1), our_rss))
+    print("  import_callees:             wall %6.2f s (%s), client CPU %6.2f s (%s), peak RSS %s"
+          % (our_wall, spread(our_runs, 0), our_cpu, spread(our_runs, 1), mib(our_rss)))
     print("  client CPU: %.1fx less (target >= 20x); wall: %.1fx less" % (sdk_cpu / our_cpu, sdk_wall / our_wall))
-    wall4, cpu4, rss4 = small_c4
-    wall2m, cpu2m, rss2m = large_run
-    print("import_callees, concurrency 4:")
-    print("    200,000 records: wall %6.2f s, CPU %5.2f s, peak RSS %5.1f MiB" % (wall4, cpu4, rss4))
-    print("  2,000,000 records: wall %6.2f s, CPU %5.2f s, peak RSS %5.1f MiB (target <= 64 MiB, flat)"
-          % (wall2m, cpu2m, rss2m))
+    print("import_callees, concurrency 4 (peak RSS target: <= 64 MiB and flat in input size):")
+    for rows, (wall, cpu, rss) in sorted(memory.items()):
+        print("  %9s records: wall %6.2f s, CPU %5.2f s, peak RSS %s" % ("{:,}".format(rows), wall, cpu, mib(rss)))
 
 
 if __name__ == "__main__":
