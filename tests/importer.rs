@@ -34,22 +34,6 @@ fn client(emulator: &RunningEmulator) -> Client {
     Client::new(&config)
 }
 
-async fn create_task(client: &Client) -> String {
-    let answer = client
-        .create_ai_call_task(
-            "import test",
-            "agent",
-            "0571",
-            "IMMEDIATELY",
-            vec!["09:00-18:00".into()],
-            vec!["1".into()],
-        )
-        .send()
-        .await
-        .unwrap();
-    answer.data.unwrap().to_string()
-}
-
 /// The importer command, with the emulator's key in the environment (the default credential chain).
 fn importer(emulator: Option<&RunningEmulator>, home: &Path) -> Command {
     let mut command = Command::new(IMPORTER);
@@ -88,7 +72,7 @@ fn line_of(out_id: &str) -> u64 {
 async fn the_sample_file_is_imported_exactly() {
     let emulator = Emulator::new().start_local().await.unwrap();
     let client = client(&emulator);
-    let task = create_task(&client).await;
+    let task = emulator.create_task();
     let dir = scratch("sample");
     let sample = workspace_root().join("examples/data/callees.csv");
     let mut options = ImportOptions::new(task.clone(), dir.join("report.json"));
@@ -263,8 +247,7 @@ async fn fault_drill_then_kill_and_resume() {
 
     // A misbehaving service: throttling 10%, server errors 5%, drops before 2% and after 2%.
     let emulator = Emulator::new().access_key("drill", "drill-secret").seed(42).start_local().await.unwrap();
-    let client = client(&emulator);
-    let task = create_task(&client).await;
+    let task = emulator.create_task();
     emulator.set_faults(Faults {
         throttle: 0.10,
         server_error: 0.05,
@@ -301,7 +284,7 @@ async fn fault_drill_then_kill_and_resume() {
 
     // kill -9 in the middle of a run, then --resume.
     emulator.set_faults(Faults { latency: Duration::from_millis(5), ..Faults::default() });
-    let task = create_task(&client).await;
+    let task = emulator.create_task();
     let journal = dir.join("kill.journal");
     let resume_args = |command: &mut Command, resume: bool| {
         command

@@ -128,11 +128,16 @@ impl Store {
                 return Outcome::Error(400, "InvalidParameter", format!("{list} must be a JSON array of strings."));
             }
         }
+        Outcome::Data(Value::from(self.new_task()))
+    }
+
+    /// Creates an empty task and returns its ID.
+    pub fn new_task(&self) -> i64 {
         let mut inner = self.lock();
         let id = inner.next_task;
         inner.next_task += 1;
         inner.tasks.insert(id.to_string(), Task::default());
-        Outcome::Data(Value::from(id))
+        id
     }
 
     fn start_task<'p>(&self, get: &dyn Fn(&str) -> Option<&'p str>) -> Outcome {

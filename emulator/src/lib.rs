@@ -175,6 +175,12 @@ impl RunningEmulator {
         self.shared.store.callees(task_id)
     }
 
+    /// Creates a task directly in the store (what `CreateAiCallTask` does, without a request) and returns
+    /// its ID: for tests and tools that need a task to import into.
+    pub fn create_task(&self) -> String {
+        self.shared.store.new_task().to_string()
+    }
+
     /// How many records `task_id` holds.
     pub fn record_count(&self, task_id: &str) -> Option<usize> {
         self.shared.store.record_count(task_id)
