@@ -150,18 +150,24 @@ async fn throttling_is_retried_with_backoff_and_resigned() {
     assert_eq!(requests[2].header("x-acs-retry-attempts"), Some("2"));
 }
 
+/// A loopback port held by this test (bound, not listening): connecting to it is refused.
+fn closed_port() -> tokio::net::TcpSocket {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    socket
+}
+
 #[tokio::test]
 async fn connect_failure_is_retried() {
-    // Reserve a port, close it (connections are refused), and open it again after the first attempt.
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = probe.local_addr().unwrap();
-    drop(probe);
-    let endpoint = format!("http://{addr}");
+    // A port that is bound but not listening refuses connections, and no other test can take it; it
+    // starts listening after the first attempt.
+    let socket = closed_port();
+    let endpoint = format!("http://{}", socket.local_addr().unwrap());
     let received = Arc::new(Mutex::new(None));
     let slot = received.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let listener = socket.listen(16).unwrap();
         *slot.lock().unwrap() = Some(ScriptedServer::serve(listener, vec![Step::ok()]));
     });
     let policy = RetryPolicy::new(4).with_backoff(Duration::from_millis(200), Duration::from_millis(400));
@@ -171,9 +177,8 @@ async fn connect_failure_is_retried() {
     assert_eq!(received.lock().unwrap().as_ref().unwrap().requests().len(), 1);
 
     // With nothing listening at all, the error says the request was never delivered.
-    let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead = format!("http://{}", probe.local_addr().unwrap());
-    drop(probe);
+    let held = closed_port();
+    let dead = format!("http://{}", held.local_addr().unwrap());
     let client = ServiceClient::new(&config(&dead, fast_retries(2)), &SERVICE);
     let err = client.execute(&NON_IDEMPOTENT, &Ping::new("x").params().unwrap()).await.unwrap_err();
     assert!(matches!(err, Error::Connect { .. }) && err.is_not_sent(), "{err}");
