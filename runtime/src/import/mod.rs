@@ -356,11 +356,11 @@ impl Batcher {
     }
 
     fn push<R: Record>(&mut self, line: u64, record: Result<&R, String>) -> Option<Item> {
-        let record = match record.and_then(check) {
-            Ok(record) => record,
+        let (record, out_id) = match record.and_then(|r| check(r).map(|id| (r, id))) {
+            Ok(checked) => checked,
             Err(reason) => return Some(Item::Rejected(RejectedRow { line, reason })),
         };
-        if let Some(out_id) = record.out_id() {
+        if let Some(out_id) = out_id {
             match self.seen.insert(out_id) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -401,13 +401,15 @@ impl Batcher {
     }
 }
 
-/// The per-record rules, checked before anything is sent.
-fn check<R: Record>(record: &R) -> Result<&R, String> {
+/// The per-record rules, checked before anything is sent; gives the record's outId.
+fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
     if record.callee_number().trim().is_empty() {
         return Err("missing calleeNumber".into());
     }
-    if let Some(out_id) = record.out_id() {
-        let n = out_id.chars().count();
+    let out_id = record.out_id();
+    // Only an ID of more than 128 bytes can have more than 128 characters.
+    if let Some(id) = out_id.filter(|id| id.len() > MAX_OUT_ID) {
+        let n = id.chars().count();
         if n > MAX_OUT_ID {
             return Err(format!("outId has {n} characters, at most {MAX_OUT_ID}"));
         }
@@ -415,7 +417,7 @@ fn check<R: Record>(record: &R) -> Result<&R, String> {
     if let Some(key) = record.reserved_variable() {
         return Err(format!("call variable `{key}` repeats a field name"));
     }
-    Ok(record)
+    Ok(out_id)
 }
 
 /// How one batch's request ended.
