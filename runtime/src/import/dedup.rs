@@ -1,7 +1,10 @@
 //! Remembering which `outId`s an input has used, in memory that does not grow with the input.
 //!
 //! Each ID is reduced to a 64-bit fingerprint (XXH3: the same in every run and on every machine), held in
-//! a hash set of at most [`RECENT`] entries. An input with more distinct IDs than that moves them, sorted,
+//! a table of at most [`RECENT`] entries: fingerprints only, eight to a cache line, so a lookup touches one
+//! line, and the caller can ask for that line ahead of time ([`SeenIds::prefetch`]) and do other work while
+//! it arrives — at a few hundred thousand IDs the table is larger than the CPU's nearer caches, and waiting
+//! for memory was the largest single cost of reading a row. An input with more distinct IDs than that moves them, sorted,
 //! to a file in the scratch directory (unnamed, deleted when the import ends), read back a 4 KiB page at
 //! a time through an in-memory index of each page's first fingerprint (8 bytes per 512 IDs), and from
 //! then on a blocked Bloom filter of fixed size ([`FILTER_BYTES`]) answers "certainly new" for almost
@@ -9,32 +12,30 @@
 //! alarm (about 1 in 1,000 at two million IDs, more past ten million) — costs a look at the set and at
 //! most one page read.
 //!
-//! Memory: at most about 2.3 MiB for the set and, once the file is in use, 4 MiB for the filter, whatever
+//! Memory: 2 MiB for the table and, once the file is in use, 4 MiB for the filter, whatever
 //! the input's size. Two different IDs share a fingerprint with odds of about 1 in 10^7 for a file of two
 //! million; the later one would then be reported as a repeat (rejected with its line, never lost silently).
 
-use std::collections::HashSet;
 use std::fs::File;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 /// Size of the Bloom filter.
 pub const FILTER_BYTES: usize = 4 << 20;
-/// Fingerprints held in the in-memory set before they are merged into the sorted file: as many as a
-/// table of 2^18 slots holds.
-pub const RECENT: usize = (1 << 18) / 8 * 7;
+/// Fingerprints held in the in-memory table before they are merged into the sorted file: seven eighths of
+/// its slots.
+pub const RECENT: usize = SLOTS / 8 * 7;
 
-const BLOCK_WORDS: usize = 8; // 512 bits: one cache line
-const BLOCKS: usize = FILTER_BYTES / 8 / BLOCK_WORDS;
+const BLOCKS: usize = FILTER_BYTES / 64; // 512 bits each: one cache line
 const PROBES: u32 = 7;
 const PAGE: usize = 512; // fingerprints per page of the sorted file
 
 /// A set of `outId` fingerprints of bounded memory.
 #[derive(Debug)]
 pub struct SeenIds {
-    filter: Vec<u64>,
-    recent: HashSet<u64, BuildHasherDefault<Fingerprinted>>,
+    /// One cache line per block.
+    filter: Vec<Bucket>,
+    recent: Table,
     spilled: Option<Spilled>,
     scratch: PathBuf,
     len: u64,
@@ -49,22 +50,114 @@ struct Spilled {
     index: Vec<u64>,
 }
 
-/// Fingerprints are hashes already: the set uses them as they are.
-#[derive(Debug, Default)]
-struct Fingerprinted(u64);
+/// Slots of the in-memory table: a power of two, eight to a bucket.
+const SLOTS: usize = 1 << 18;
+const BUCKETS: usize = SLOTS / 8;
 
-impl Hasher for Fingerprinted {
-    fn finish(&self) -> u64 {
-        self.0
+/// Eight fingerprints, one cache line; 0 marks a free slot.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(align(64))]
+struct Bucket([u64; 8]);
+
+/// A set of fingerprints of fixed capacity ([`RECENT`], seven eighths of its slots): open addressing over
+/// buckets of one cache line, the bucket chosen by the fingerprint's low bits (the filter uses the high
+/// ones), the next bucket when one is full. Fingerprints are hashes already, so nothing is hashed again.
+#[derive(Debug)]
+struct Table {
+    buckets: Vec<Bucket>,
+    len: usize,
+    /// The fingerprint 0, which cannot be stored in a slot, is remembered here.
+    has_zero: bool,
+}
+
+impl Table {
+    fn new() -> Self {
+        Self { buckets: vec![Bucket::default(); BUCKETS], len: 0, has_zero: false }
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+
+    fn home(fp: u64) -> usize {
+        fp as usize & (BUCKETS - 1)
+    }
+
+    /// Asks the CPU to start loading `fp`'s bucket; a hint only.
+    fn prefetch(&self, fp: u64) {
+        prefetch_line(&self.buckets[Self::home(fp)]);
+    }
+
+    /// Adds `fp`; false when it was there already. The caller keeps `len` below the number of slots.
+    fn insert(&mut self, fp: u64) -> bool {
+        if fp == 0 {
+            let new = !self.has_zero;
+            self.has_zero = true;
+            self.len += usize::from(new);
+            return new;
+        }
+        let mut b = Self::home(fp);
+        loop {
+            for slot in &mut self.buckets[b].0 {
+                if *slot == fp {
+                    return false;
+                }
+                if *slot == 0 {
+                    *slot = fp;
+                    self.len += 1;
+                    return true;
+                }
+            }
+            b = (b + 1) & (BUCKETS - 1);
         }
     }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+
+    fn contains(&self, fp: u64) -> bool {
+        if fp == 0 {
+            return self.has_zero;
+        }
+        let mut b = Self::home(fp);
+        loop {
+            for slot in &self.buckets[b].0 {
+                if *slot == fp {
+                    return true;
+                }
+                if *slot == 0 {
+                    return false;
+                }
+            }
+            b = (b + 1) & (BUCKETS - 1);
+        }
     }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Every fingerprint, in no particular order.
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let zero = self.has_zero.then_some(0);
+        zero.into_iter().chain(self.buckets.iter().flat_map(|b| b.0).filter(|fp| *fp != 0))
+    }
+
+    fn clear(&mut self) {
+        self.buckets.fill(Bucket::default());
+        self.len = 0;
+        self.has_zero = false;
+    }
+}
+
+/// Starts loading the cache line holding `bucket` into the nearest cache and returns at once (x86-64;
+/// elsewhere it does nothing). A plain read would do the same but hold up everything after it until the
+/// line arrives.
+#[inline]
+fn prefetch_line(bucket: &Bucket) {
+    #[cfg(target_arch = "x86_64")]
+    #[allow(unsafe_code)]
+    // SAFETY: a prefetch instruction reads nothing into the program and cannot fault, whatever the
+    // address; this one comes from a live reference. SSE, which it needs, is part of every x86-64 CPU.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(bucket).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bucket;
 }
 
 /// The fingerprint of an ID.
@@ -75,13 +168,7 @@ pub fn fingerprint(id: &str) -> u64 {
 impl SeenIds {
     /// An empty set whose overflow file, when one is needed, goes in `scratch` (a directory).
     pub fn new(scratch: impl Into<PathBuf>) -> Self {
-        Self {
-            filter: Vec::new(),
-            recent: HashSet::with_capacity_and_hasher(RECENT, BuildHasherDefault::default()),
-            spilled: None,
-            scratch: scratch.into(),
-            len: 0,
-        }
+        Self { filter: Vec::new(), recent: Table::new(), spilled: None, scratch: scratch.into(), len: 0 }
     }
 
     /// Records `id`; `Ok(false)` when it was seen before. Fails only when the overflow file cannot be
@@ -90,12 +177,23 @@ impl SeenIds {
         self.insert_fingerprint(fingerprint(id))
     }
 
-    fn insert_fingerprint(&mut self, fp: u64) -> io::Result<bool> {
+    /// Starts loading what [`insert_fingerprint`](Self::insert_fingerprint) will look at for `fp`, so
+    /// that work done in between overlaps the wait for memory.
+    pub fn prefetch(&self, fp: u64) {
+        if self.spilled.is_some() {
+            prefetch_line(&self.filter[filter_block(fp)]);
+        } else {
+            self.recent.prefetch(fp);
+        }
+    }
+
+    /// [`insert`](Self::insert) for an ID's [`fingerprint`].
+    pub fn insert_fingerprint(&mut self, fp: u64) -> io::Result<bool> {
         if self.spilled.is_none() {
             if !self.recent.insert(fp) {
                 return Ok(false);
             }
-        } else if filter_insert(&mut self.filter, fp) && (self.recent.contains(&fp) || self.in_spilled(fp)?) {
+        } else if filter_insert(&mut self.filter, fp) && (self.recent.contains(fp) || self.in_spilled(fp)?) {
             return Ok(false);
         } else {
             self.recent.insert(fp);
@@ -140,7 +238,7 @@ impl SeenIds {
     /// import stops).
     fn spill(&mut self) -> io::Result<()> {
         let file = tempfile::tempfile_in(&self.scratch).map_err(|e| scratch_error(&self.scratch, e))?;
-        let mut recent: Vec<u64> = self.recent.iter().copied().collect();
+        let mut recent: Vec<u64> = self.recent.iter().collect();
         recent.sort_unstable();
         let mut out = BufWriter::with_capacity(64 * 1024, file);
         let mut index = Vec::with_capacity(self.spilled.as_ref().map_or(0, |s| s.index.len()) + RECENT / PAGE + 1);
@@ -172,9 +270,9 @@ impl SeenIds {
         let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
         if self.spilled.is_none() {
             // From now on the filter knows every fingerprint.
-            self.filter = vec![0; FILTER_BYTES / 8];
-            for fp in &self.recent {
-                filter_insert(&mut self.filter, *fp);
+            self.filter = vec![Bucket::default(); BLOCKS];
+            for fp in self.recent.iter() {
+                filter_insert(&mut self.filter, fp);
             }
         }
         self.spilled = Some(Spilled { file, entries, index });
@@ -184,9 +282,8 @@ impl SeenIds {
 }
 
 /// Sets `fp`'s bits in the filter; true when they were all set already (it may have been seen).
-fn filter_insert(filter: &mut [u64], fp: u64) -> bool {
-    let block = (fp >> 48) as usize % BLOCKS * BLOCK_WORDS;
-    let words = &mut filter[block..block + BLOCK_WORDS];
+fn filter_insert(filter: &mut [Bucket], fp: u64) -> bool {
+    let words = &mut filter[filter_block(fp)].0;
     let mut bits = fp.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut present = true;
     for _ in 0..PROBES {
@@ -197,6 +294,11 @@ fn filter_insert(filter: &mut [u64], fp: u64) -> bool {
         bits >>= 9;
     }
     present
+}
+
+/// `fp`'s block in the filter.
+fn filter_block(fp: u64) -> usize {
+    (fp >> 48) as usize % BLOCKS
 }
 
 fn scratch_error(dir: &Path, e: io::Error) -> io::Error {
@@ -226,6 +328,31 @@ mod tests {
     }
 
     #[test]
+    fn the_table_finds_what_it_holds_when_buckets_overflow() {
+        let mut table = Table::new();
+        // A hundred fingerprints with the same home bucket fill it and a dozen after it; the last bucket's
+        // neighbour is the first.
+        let crowded: Vec<u64> = (0..100u64).map(|i| (i + 1) << 20 | (BUCKETS as u64 - 2)).collect();
+        for fp in crowded.iter().copied().chain([0, 1, u64::MAX]) {
+            assert!(!table.contains(fp));
+            assert!(table.insert(fp), "{fp:#x} is new");
+        }
+        for fp in crowded.iter().copied().chain([0, 1, u64::MAX]) {
+            assert!(table.contains(fp));
+            assert!(!table.insert(fp), "{fp:#x} is a repeat");
+        }
+        assert_eq!(table.len(), 103);
+        assert!(!table.contains(5 << 20 | 7));
+        let mut all: Vec<u64> = table.iter().collect();
+        all.sort_unstable();
+        let mut expected = [crowded, vec![0, 1, u64::MAX]].concat();
+        expected.sort_unstable();
+        assert_eq!(all, expected);
+        table.clear();
+        assert_eq!((table.len(), table.iter().count(), table.contains(0)), (0, 0, false));
+    }
+
+    #[test]
     fn the_sorted_file_is_sorted_and_complete() {
         let mut seen = SeenIds::new(std::env::temp_dir());
         let mut all: Vec<u64> = (0..RECENT as u64 * 2).map(|i| fingerprint(&i.to_string())).collect();
@@ -246,7 +373,7 @@ mod tests {
     fn false_alarms_are_rare_at_two_million() {
         // Fill the filter as two million IDs would, then count how many unseen IDs it cannot rule out.
         let mut seen = SeenIds::new(std::env::temp_dir());
-        seen.filter = vec![0; FILTER_BYTES / 8];
+        seen.filter = vec![Bucket::default(); BLOCKS];
         for i in 0..2_000_000u64 {
             filter_insert(&mut seen.filter, fingerprint(&format!("row-{i}")));
         }

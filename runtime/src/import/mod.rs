@@ -6,7 +6,7 @@
 //! The pipeline: rows are read and checked on a blocking thread (calleeNumber present, outId at most 128
 //! characters and not repeated in the input) and grouped into batches; at most `concurrency` batches wait
 //! and at most `concurrency` are in flight, so memory is bounded by batch size × concurrency, plus the
-//! repeat check's at most 6.5 MiB (past some 230,000 distinct outIds it moves older fingerprints to a
+//! repeat check's at most about 6 MiB (past some 230,000 distinct outIds it moves older fingerprints to a
 //! scratch file beside the report: see [`dedup`]). Each batch is journaled (on disk) before it is sent and
 //! after its answer; one flush covers an answer and the next batch's entry when they are written together.
 //!
@@ -360,21 +360,30 @@ impl Batcher {
             Ok(checked) => checked,
             Err(reason) => return Some(Item::Rejected(RejectedRow { line, reason })),
         };
-        if let Some(out_id) = out_id {
-            match self.seen.insert(out_id) {
-                Ok(true) => {}
-                Ok(false) => {
-                    let reason = format!("duplicate outId `{out_id}`: an earlier row already uses it");
-                    return Some(Item::Rejected(RejectedRow { line, reason }));
-                }
-                Err(e) => return Some(Item::Stop(format!("line {line}: {e}"))),
-            }
+        // The outId table is larger than the nearer caches: its line is requested now and looked at once
+        // the record is encoded (and the encoding taken back if the ID is a repeat).
+        let fingerprint = out_id.map(dedup::fingerprint);
+        if let Some(fp) = fingerprint {
+            self.seen.prefetch(fp);
         }
         let mark = self.encoded.len();
         self.encoded.extend_from_slice(if self.lines.is_empty() { b"%5B" } else { b"%2C" });
         if let Err(reason) = record.write_form_encoded_json(&mut self.encoded) {
             self.encoded.truncate(mark);
             return Some(Item::Rejected(RejectedRow { line, reason }));
+        }
+        if let (Some(fp), Some(out_id)) = (fingerprint, out_id) {
+            let repeat = match self.seen.insert_fingerprint(fp) {
+                Ok(new) => (!new).then(|| format!("duplicate outId `{out_id}`: an earlier row already uses it")),
+                Err(e) => {
+                    self.encoded.truncate(mark);
+                    return Some(Item::Stop(format!("line {line}: {e}")));
+                }
+            };
+            if let Some(reason) = repeat {
+                self.encoded.truncate(mark);
+                return Some(Item::Rejected(RejectedRow { line, reason }));
+            }
         }
         self.lines.push(line);
         if self.lines.len() >= self.batch_size { self.take() } else { None }
