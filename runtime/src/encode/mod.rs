@@ -8,7 +8,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use percent::{form_encode_into, form_encode_json_text, percent_decode, percent_encode, percent_encode_into};
+pub use percent::{
+    form_encode_into, form_encode_json_text, form_encode_json_text_to, percent_decode, percent_encode,
+    percent_encode_into,
+};
 
 /// Where a parameter travels (the metadata's `in`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

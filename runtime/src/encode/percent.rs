@@ -80,6 +80,23 @@ pub fn form_encode_json_text(out: &mut Vec<u8>, input: &str) -> bool {
     false
 }
 
+/// Writes the form encoding of `input`, as the inside of a JSON string, at the start of `out`, one table
+/// entry per byte and no branch on the byte's kind; gives the length written, or `None` when `input` holds
+/// a character JSON escapes (what was written is then garbage). `out` must hold `3 * input.len() + 1`
+/// bytes (each entry is stored as four bytes, the last of them overwritten or left beyond the end);
+/// anything shorter panics.
+pub fn form_encode_json_text_to(out: &mut [u8], input: &[u8]) -> Option<usize> {
+    let mut written = 0;
+    let mut flags = 0;
+    for &b in input {
+        let entry = FORM[b as usize];
+        out[written..written + 4].copy_from_slice(&entry);
+        written += usize::from(entry[3] & 3);
+        flags |= entry[3];
+    }
+    (flags & JSON_ESCAPED == 0).then_some(written)
+}
+
 /// Copies runs of bytes that stay as they are whole, and table-encodes the rest. With `JSON`, stops and
 /// returns false at a byte JSON would escape, having appended part of the input.
 fn form_encode_bytes<const JSON: bool>(out: &mut Vec<u8>, input: &[u8]) -> bool {
@@ -147,6 +164,23 @@ mod tests {
             let mut out = b"kept".to_vec();
             assert!(!form_encode_json_text(&mut out, text), "{text:?}");
             assert_eq!(out, b"kept");
+        }
+    }
+
+    #[test]
+    fn the_slice_encoder_writes_what_the_vec_encoder_writes() {
+        let every_char: String =
+            (0u32..0x800).filter_map(char::from_u32).filter(|c| *c >= ' ' && *c != '"' && *c != '\\').collect();
+        for text in ["", "plain", "a b,c", "Zoë 中文 ~*", "1%2B", "\u{1F600}", every_char.as_str()] {
+            let mut expected = Vec::new();
+            assert!(form_encode_json_text(&mut expected, text));
+            let mut out = vec![0u8; 3 * text.len() + 1];
+            let n = form_encode_json_text_to(&mut out, text.as_bytes()).unwrap();
+            assert_eq!(&out[..n], &expected[..], "{text:?}");
+        }
+        for text in ["quote\"", "back\\slash", "tab\t", "nul\u{0}"] {
+            let mut out = vec![0u8; 3 * text.len() + 1];
+            assert_eq!(form_encode_json_text_to(&mut out, text.as_bytes()), None, "{text:?}");
         }
     }
 
