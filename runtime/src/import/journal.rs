@@ -78,9 +78,15 @@ impl Journal {
         Ok(journal)
     }
 
-    /// Continues the journal at `path`.
+    /// Continues the journal at `path`, after its last whole line: a torn line (the process died while
+    /// writing it) is cut off, so that it cannot end up in front of the next.
     pub fn append(path: &Path) -> Result<Self, ImportError> {
+        let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+        let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
         let file = OpenOptions::new().append(true).open(path).map_err(|e| io_error(path, e))?;
+        if whole < bytes.len() {
+            file.set_len(whole as u64).map_err(|e| io_error(path, e))?;
+        }
         let mut journal = Self { file, path: path.to_owned(), unsynced: false };
         journal.write(&json!({"event": "resumed"}), true)?;
         Ok(journal)
@@ -182,6 +188,12 @@ mod tests {
         assert_eq!(recovered.batches[&2].state, BatchState::NotSent);
         assert_eq!(recovered.batches[&3].state, BatchState::InFlight);
         assert_eq!((recovered.batches[&3].first_line, recovered.batches[&3].last_line), (32, 41));
+        // Resuming cuts the torn line off before writing.
+        let mut resumed = Journal::append(&path).unwrap();
+        resumed.write(&json!({"event": "imported", "seq": 3, "batch_id": 7}), true).unwrap();
+        drop(resumed);
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("\"impor{"));
+        assert_eq!(read(&path).unwrap().batches[&3].state, BatchState::Imported(Some(7)));
         std::fs::write(&path, "garbage\n{}\n").unwrap();
         assert!(read(&path).unwrap_err().to_string().contains("line 1"));
         let _ = std::fs::remove_dir_all(&dir);
