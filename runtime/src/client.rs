@@ -406,7 +406,7 @@ impl ServiceClient {
 
 fn prepare_body(params: &Params) -> Body {
     if let Some(form) = params.form_body() {
-        return Body { bytes: form.into(), content_type: Some("application/x-www-form-urlencoded") };
+        return Body { bytes: form, content_type: Some("application/x-www-form-urlencoded") };
     }
     if let Some(json) = params.json_body() {
         return Body { bytes: json.into(), content_type: Some("application/json; charset=utf-8") };

@@ -74,8 +74,9 @@ impl serde::ser::Error for EncodeError {
 pub struct Params {
     query: Vec<(String, String)>,
     form: Vec<(String, String)>,
-    /// Form values already in `application/x-www-form-urlencoded` form (see [`Params::push_form_encoded`]).
-    form_encoded: Vec<(String, Vec<u8>)>,
+    /// Form parameters already in `application/x-www-form-urlencoded` form: the name, and the whole
+    /// `name=value` pair as it goes into the body (see [`Params::push_form_encoded`]).
+    form_encoded: Vec<(String, bytes::Bytes)>,
     headers: Vec<(String, String)>,
     body: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -140,8 +141,10 @@ impl Params {
     /// Every form-body parameter as decoded text, pre-encoded ones decoded (what a V1 signature signs).
     pub fn form_decoded(&self) -> Vec<(String, String)> {
         let mut pairs = self.form.clone();
-        for (name, encoded) in &self.form_encoded {
-            let plus_as_space: Vec<u8> = encoded.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
+        for (name, pair) in &self.form_encoded {
+            // An encoded name holds no `=`: the value starts after the first.
+            let value = pair.iter().position(|b| *b == b'=').map_or(&pair[..], |i| &pair[i + 1..]);
+            let plus_as_space: Vec<u8> = value.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
             let text = percent_encoding::percent_decode(&plus_as_space).decode_utf8_lossy().into_owned();
             pairs.push((name.clone(), text));
         }
@@ -151,7 +154,28 @@ impl Params {
     /// Adds a form parameter whose value is already form-encoded (RFC 3986 with `+` for space, as
     /// [`form_encode_into`] writes it) — for bulk values encoded as they were built.
     pub fn push_form_encoded(&mut self, name: impl Into<String>, encoded: Vec<u8>) {
-        self.form_encoded.push((name.into(), encoded));
+        let name = name.into();
+        let mut pair = Vec::with_capacity(name.len() + 1 + encoded.len());
+        form_encode_into(&mut pair, &name);
+        pair.push(b'=');
+        pair.extend_from_slice(&encoded);
+        self.form_encoded.push((name, pair.into()));
+    }
+
+    /// Adds a form parameter written whole, `name=value`, both form-encoded: `pair` must start with the
+    /// encoded `name` and `=` (when it does not, they are put in front of it). A body of this one
+    /// parameter is `pair` itself, not a copy — for bulk values built in their wire form.
+    pub fn push_form_encoded_pair(&mut self, name: impl Into<String>, pair: Vec<u8>) {
+        let name = name.into();
+        let mut prefix = Vec::with_capacity(name.len() + 1);
+        form_encode_into(&mut prefix, &name);
+        prefix.push(b'=');
+        if pair.starts_with(&prefix) {
+            self.form_encoded.push((name, pair.into()));
+        } else {
+            prefix.extend_from_slice(&pair);
+            self.form_encoded.push((name, prefix.into()));
+        }
     }
 
     /// Header parameters.
@@ -179,26 +203,26 @@ impl Params {
     }
 
     /// The form body as the official SDKs write it: keys sorted, `application/x-www-form-urlencoded`.
-    pub fn form_body(&self) -> Option<Vec<u8>> {
-        if self.form.is_empty() && self.form_encoded.is_empty() {
-            return None;
+    pub fn form_body(&self) -> Option<bytes::Bytes> {
+        if self.form.is_empty() {
+            match self.form_encoded.as_slice() {
+                [] => return None,
+                [(_, pair)] => return Some(pair.clone()),
+                _ => {}
+            }
         }
         let mut pairs: Vec<(&str, FormValue<'_>)> = self
             .form
             .iter()
             .map(|(k, v)| (k.as_str(), FormValue::Text(v)))
-            .chain(self.form_encoded.iter().map(|(k, v)| (k.as_str(), FormValue::Encoded(v))))
+            .chain(self.form_encoded.iter().map(|(k, pair)| (k.as_str(), FormValue::Pair(pair))))
             .collect();
         pairs.sort_by(|a, b| a.0.cmp(b.0));
         let size = pairs
             .iter()
-            .map(|(k, v)| {
-                k.len()
-                    + 2
-                    + match v {
-                        FormValue::Text(t) => t.len() * 3 / 2,
-                        FormValue::Encoded(e) => e.len(),
-                    }
+            .map(|(k, v)| match v {
+                FormValue::Text(t) => k.len() + 2 + t.len() * 3 / 2,
+                FormValue::Pair(pair) => pair.len() + 1,
             })
             .sum();
         let mut out = Vec::with_capacity(size);
@@ -206,14 +230,16 @@ impl Params {
             if i > 0 {
                 out.push(b'&');
             }
-            form_encode_into(&mut out, k);
-            out.push(b'=');
             match v {
-                FormValue::Text(t) => form_encode_into(&mut out, t),
-                FormValue::Encoded(e) => out.extend_from_slice(e),
+                FormValue::Text(t) => {
+                    form_encode_into(&mut out, k);
+                    out.push(b'=');
+                    form_encode_into(&mut out, t);
+                }
+                FormValue::Pair(pair) => out.extend_from_slice(pair),
             }
         }
-        Some(out)
+        Some(out.into())
     }
 
     /// The JSON body (`in: body` parameters), compact.
@@ -244,7 +270,8 @@ pub fn extra_between<'a, V>(
 
 enum FormValue<'a> {
     Text(&'a str),
-    Encoded(&'a [u8]),
+    /// A whole `name=value` pair, already encoded.
+    Pair(&'a [u8]),
 }
 
 /// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it.
@@ -342,7 +369,7 @@ mod tests {
         for (k, val) in v.as_object().unwrap() {
             params.push(Location::Form, k, Style::Default, val).unwrap();
         }
-        assert_eq!(params.form_body().unwrap(), b"client=test&strs.1=str1&strs.2=str2&tag.key=value");
+        assert_eq!(params.form_body().unwrap(), &b"client=test&strs.1=str1&strs.2=str2&tag.key=value"[..]);
 
         assert_eq!(
             flattened(json!({"slice":[{"map":"valid"},6], "gone": null})),
@@ -376,7 +403,7 @@ mod tests {
         let mut params = Params::new();
         params.push(Location::Form, "PhoneNumberList", Style::Json, &records).unwrap();
         assert_eq!(
-            String::from_utf8(params.form_body().unwrap()).unwrap(),
+            String::from_utf8(params.form_body().unwrap().to_vec()).unwrap(),
             "PhoneNumberList=%5B%7B%22calleeNumber%22%3A%2213800000000%22%2C%22name%22%3A%22Tom%22%2C%22outId%22%3A%22id-1%22%7D%5D"
         );
     }
@@ -401,9 +428,27 @@ mod tests {
         let mut encoded = Vec::new();
         form_encode_into(&mut encoded, r#"[{"k":"v w"}]"#);
         params.push_form_encoded("PhoneNumberList", encoded);
-        assert_eq!(params.form_body().unwrap(), b"PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D&Zeta=a+b");
+        assert_eq!(params.form_body().unwrap(), &b"PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D&Zeta=a+b"[..]);
         let decoded = params.form_decoded();
         assert_eq!(decoded[1], ("PhoneNumberList".to_owned(), r#"[{"k":"v w"}]"#.to_owned()));
+    }
+
+    #[test]
+    fn a_body_of_one_whole_pair_is_that_pair_not_a_copy() {
+        let mut params = Params::new();
+        let pair = b"PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D".to_vec();
+        let address = pair.as_ptr();
+        params.push_form_encoded_pair("PhoneNumberList", pair);
+        let body = params.form_body().unwrap();
+        assert_eq!(body.as_ptr(), address);
+        assert_eq!(params.form_decoded(), [("PhoneNumberList".to_owned(), r#"[{"k":"v w"}]"#.to_owned())]);
+        // Another parameter beside it: the body is built, in name order.
+        params.push(Location::Form, "Alpha", Style::Default, "x").unwrap();
+        assert_eq!(params.form_body().unwrap(), &b"Alpha=x&PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D"[..]);
+        // A pair without its name in front gets it.
+        let mut params = Params::new();
+        params.push_form_encoded_pair("Name", b"%5B%5D".to_vec());
+        assert_eq!(params.form_body().unwrap(), &b"Name=%5B%5D"[..]);
     }
 
     #[test]

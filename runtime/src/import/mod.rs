@@ -316,8 +316,11 @@ enum Item {
     Stop(String),
 }
 
-/// A batch, already in its wire form: the records as the compact JSON array `PhoneNumberList` carries,
-/// form-encoded. Encoding each record as it is read keeps a waiting batch small and spares the sending
+/// How a batch's wire form starts: the parameter's name, then the JSON array's `[`.
+const BATCH_START: &[u8] = b"PhoneNumberList=%5B";
+
+/// A batch, already in its wire form: `PhoneNumberList=` and the records as the compact JSON array it
+/// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting batch small and spares the sending
 /// side a second walk over a thousand structures.
 struct Batch {
     seq: u64,
@@ -367,7 +370,7 @@ impl Batcher {
             self.seen.prefetch(fp);
         }
         let mark = self.encoded.len();
-        self.encoded.extend_from_slice(if self.lines.is_empty() { b"%5B" } else { b"%2C" });
+        self.encoded.extend_from_slice(if self.lines.is_empty() { BATCH_START } else { b"%2C" });
         if let Err(reason) = record.write_form_encoded_json(&mut self.encoded) {
             self.encoded.truncate(mark);
             return Some(Item::Rejected(RejectedRow { line, reason }));
@@ -491,7 +494,7 @@ async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> 
     let mut params = Params::new();
     params.push_text(Location::Query, "TaskId", task_id.to_owned());
     params.push_text(Location::Query, "DataType", DataType::Json.as_str().to_owned());
-    params.push_form_encoded("PhoneNumberList", encoded);
+    params.push_form_encoded_pair("PhoneNumberList", encoded);
     let meta = <ImportTaskNumberDatasRequest as Operation>::META;
     let service = client.service_client();
     let mut round = 0;
