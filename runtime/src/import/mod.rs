@@ -415,7 +415,7 @@ impl Batcher {
 
 /// The per-record rules, checked before anything is sent; gives the record's outId.
 fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
-    if record.callee_number().trim().is_empty() {
+    if record.callee_number().chars().all(char::is_whitespace) {
         return Err("missing calleeNumber".into());
     }
     let out_id = record.out_id();

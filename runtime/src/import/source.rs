@@ -355,9 +355,15 @@ impl<R: Read> CsvRows<R> {
             ));
         }
         // One UTF-8 check for the whole row (fields are sliced from it), no copy, no allocation.
+        // The fields together can be valid where one alone is not: a character split by a delimiter.
+        let split = |text: &str| {
+            (0..self.raw.len()).find(|&i| {
+                self.raw.range(i).is_some_and(|r| !text.is_char_boundary(r.start) || !text.is_char_boundary(r.end))
+            })
+        };
         let text = match std::str::from_utf8(self.raw.as_slice()) {
-            Ok(text) => text,
-            Err(_) => {
+            Ok(text) if split(text).is_none() => text,
+            _ => {
                 let field = self.raw.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or_default() + 1;
                 return Some(f(line, Err(format!("malformed row: field {field} is not valid UTF-8"))));
             }
@@ -548,6 +554,16 @@ mod tests {
             }
             proptest::prop_assert_eq!(compared, fields.len());
         }
+    }
+
+    #[test]
+    fn a_character_split_by_a_delimiter_is_invalid_utf8() {
+        // `中` is E4 B8 AD: here its bytes fall into two fields, each invalid although the row's bytes,
+        // taken together, are not.
+        let input = b"calleeNumber,name,more\n1,\xE4\xB8,\xAD\n2,\xE4\xB8\xAD,x\n".as_slice();
+        let rows: Vec<Row> = csv_rows(input).unwrap().collect();
+        assert_eq!(rows[0].record, Err("malformed row: field 2 is not valid UTF-8".into()));
+        assert_eq!(rows[1].record.as_ref().unwrap().variables["name"], "中");
     }
 
     #[test]
