@@ -165,16 +165,16 @@ def main():
 
     def spread(runs, i):
         values = sorted(r[i] for r in runs)
-        return "%.2f-%.2f" % (values[0], values[-1])
+        return "%.3f-%.3f" % (values[0], values[-1])
 
     sdk_wall, sdk_cpu = median(sdk_runs, 0), median(sdk_runs, 1)
     our_wall, our_cpu = median(our_runs, 0), median(our_runs, 1)
     our_rss = max((r[2] for r in our_runs if r[2] is not None), default=None)
     print("200,000 records, concurrency 1, same emulator, median of %d interleaved rounds (range)%s:"
           % (ROUNDS, ", emulator and clients on separate CPUs" if pinned(0) else ""))
-    print("  official Python SDK script: wall %6.2f s (%s), client CPU %6.2f s (%s)"
+    print("  official Python SDK script: wall %6.3f s (%s), client CPU %6.3f s (%s)"
           % (sdk_wall, spread(sdk_runs, 0), sdk_cpu, spread(sdk_runs, 1)))
-    print("  import_callees:             wall %6.2f s (%s), client CPU %6.2f s (%s), peak RSS %s"
+    print("  import_callees:             wall %6.3f s (%s), client CPU %6.3f s (%s), peak RSS %s"
           % (our_wall, spread(our_runs, 0), our_cpu, spread(our_runs, 1), mib(our_rss)))
     print("  client CPU: %.1fx less (target >= 20x); wall: %.1fx less" % (sdk_cpu / our_cpu, sdk_wall / our_wall))
     print("import_callees, concurrency 4 (peak RSS target: <= 64 MiB and flat in input size):")
