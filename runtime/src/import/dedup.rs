@@ -2,18 +2,17 @@
 //!
 //! Each ID is reduced to a 64-bit fingerprint (XXH3: the same in every run and on every machine), held in
 //! a table of at most [`RECENT`] entries: fingerprints only, eight to a cache line, so a lookup touches one
-//! line, and the caller can ask for that line ahead of time ([`SeenIds::prefetch`]) and do other work while
-//! it arrives — at a few hundred thousand IDs the table is larger than the CPU's nearer caches, and waiting
-//! for memory was the largest single cost of reading a row. An input with more distinct IDs than that moves them, sorted,
-//! to a file in the scratch directory (unnamed, deleted when the import ends), read back a 4 KiB page at
-//! a time through an in-memory index of each page's first fingerprint (8 bytes per 512 IDs), and from
-//! then on a blocked Bloom filter of fixed size ([`FILTER_BYTES`]) answers "certainly new" for almost
-//! every new ID with one cache line touched. Only an ID the filter cannot rule out — a repeat, or a false
-//! alarm (about 1 in 1,000 at two million IDs, more past ten million) — costs a look at the set and at
-//! most one page read.
+//! line, which the caller can request ahead ([`SeenIds::prefetch`]) and do other work while it arrives (at
+//! a few hundred thousand IDs the table outgrows the CPU's nearer caches). An input with more distinct IDs
+//! than the table holds moves them, sorted, to a file in the scratch directory (unnamed, deleted when the
+//! import ends), read back a 4 KiB page at a time through an in-memory index of each page's first
+//! fingerprint (8 bytes per 512 IDs), and from then on a blocked Bloom filter of fixed size
+//! ([`FILTER_BYTES`]) answers "certainly new" for almost every new ID with one cache line touched. Only an
+//! ID the filter cannot rule out — a repeat, or a false alarm (about 1 in 1,000 at two million IDs, more
+//! past ten million) — costs a look at the table and at most one page read.
 //!
-//! Memory: 2 MiB for the table and, once the file is in use, 4 MiB for the filter, whatever
-//! the input's size. Two different IDs share a fingerprint with odds of about 1 in 10^7 for a file of two
+//! Memory: 2 MiB for the table and, once the file is in use, 4 MiB for the filter, whatever the input's
+//! size. Two different IDs share a fingerprint with odds of about 1 in 10^7 for a file of two
 //! million; the later one would then be reported as a repeat (rejected with its line, never lost silently).
 
 use std::fs::File;
@@ -84,7 +83,24 @@ impl Table {
         prefetch_line(&self.buckets[Self::home(fp)]);
     }
 
-    /// Adds `fp`; false when it was there already. The caller keeps `len` below the number of slots.
+    /// Where `fp` is, or the free slot (bucket, index) where it would go. The caller keeps `len` below
+    /// the number of slots, so a free slot is always found.
+    fn probe(&self, fp: u64) -> Result<(), (usize, usize)> {
+        let mut b = Self::home(fp);
+        loop {
+            for (i, slot) in self.buckets[b].0.iter().enumerate() {
+                if *slot == fp {
+                    return Ok(());
+                }
+                if *slot == 0 {
+                    return Err((b, i));
+                }
+            }
+            b = (b + 1) & (BUCKETS - 1);
+        }
+    }
+
+    /// Adds `fp`; false when it was there already.
     fn insert(&mut self, fp: u64) -> bool {
         if fp == 0 {
             let new = !self.has_zero;
@@ -92,38 +108,18 @@ impl Table {
             self.len += usize::from(new);
             return new;
         }
-        let mut b = Self::home(fp);
-        loop {
-            for slot in &mut self.buckets[b].0 {
-                if *slot == fp {
-                    return false;
-                }
-                if *slot == 0 {
-                    *slot = fp;
-                    self.len += 1;
-                    return true;
-                }
+        match self.probe(fp) {
+            Ok(()) => false,
+            Err((b, i)) => {
+                self.buckets[b].0[i] = fp;
+                self.len += 1;
+                true
             }
-            b = (b + 1) & (BUCKETS - 1);
         }
     }
 
     fn contains(&self, fp: u64) -> bool {
-        if fp == 0 {
-            return self.has_zero;
-        }
-        let mut b = Self::home(fp);
-        loop {
-            for slot in &self.buckets[b].0 {
-                if *slot == fp {
-                    return true;
-                }
-                if *slot == 0 {
-                    return false;
-                }
-            }
-            b = (b + 1) & (BUCKETS - 1);
-        }
+        if fp == 0 { self.has_zero } else { self.probe(fp).is_ok() }
     }
 
     fn len(&self) -> usize {
