@@ -155,26 +155,20 @@ impl Params {
     /// [`form_encode_into`] writes it) — for bulk values encoded as they were built.
     pub fn push_form_encoded(&mut self, name: impl Into<String>, encoded: Vec<u8>) {
         let name = name.into();
-        let mut pair = Vec::with_capacity(name.len() + 1 + encoded.len());
-        form_encode_into(&mut pair, &name);
-        pair.push(b'=');
+        let mut pair = pair_prefix(&name);
         pair.extend_from_slice(&encoded);
         self.form_encoded.push((name, pair.into()));
     }
 
     /// Adds a form parameter written whole, `name=value`, both form-encoded: `pair` must start with the
-    /// encoded `name` and `=` (when it does not, they are put in front of it). A body of this one
+    /// encoded `name` and `=` (when it does not, it is taken as the value alone). A body of this one
     /// parameter is `pair` itself, not a copy — for bulk values built in their wire form.
     pub fn push_form_encoded_pair(&mut self, name: impl Into<String>, pair: Vec<u8>) {
         let name = name.into();
-        let mut prefix = Vec::with_capacity(name.len() + 1);
-        form_encode_into(&mut prefix, &name);
-        prefix.push(b'=');
-        if pair.starts_with(&prefix) {
+        if pair.starts_with(&pair_prefix(&name)) {
             self.form_encoded.push((name, pair.into()));
         } else {
-            prefix.extend_from_slice(&pair);
-            self.form_encoded.push((name, prefix.into()));
+            self.push_form_encoded(name, pair);
         }
     }
 
@@ -266,6 +260,14 @@ pub fn extra_between<'a, V>(
     let low = after.map_or(Bound::Unbounded, Bound::Excluded);
     let high = before.map_or(Bound::Unbounded, Bound::Excluded);
     map.range::<str, _>((low, high))
+}
+
+/// `name=`, form-encoded: how a form pair starts.
+fn pair_prefix(name: &str) -> Vec<u8> {
+    let mut prefix = Vec::with_capacity(name.len() + 1);
+    form_encode_into(&mut prefix, name);
+    prefix.push(b'=');
+    prefix
 }
 
 enum FormValue<'a> {
