@@ -320,8 +320,8 @@ enum Item {
 const BATCH_START: &[u8] = b"PhoneNumberList=%5B";
 
 /// A batch, already in its wire form: `PhoneNumberList=` and the records as the compact JSON array it
-/// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting batch small and spares the sending
-/// side a second walk over a thousand structures.
+/// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting
+/// batch small and spares the sending side a second walk over a thousand structures.
 struct Batch {
     seq: u64,
     lines: Vec<u64>,
@@ -365,28 +365,27 @@ impl Batcher {
         };
         // The outId table is larger than the nearer caches: its line is requested now and looked at once
         // the record is encoded (and the encoding taken back if the ID is a repeat).
-        let fingerprint = out_id.map(dedup::fingerprint);
-        if let Some(fp) = fingerprint {
+        let out_id = out_id.map(|id| (id, dedup::fingerprint(id)));
+        if let Some((_, fp)) = out_id {
             self.seen.prefetch(fp);
         }
         let mark = self.encoded.len();
         self.encoded.extend_from_slice(if self.lines.is_empty() { BATCH_START } else { b"%2C" });
-        if let Err(reason) = record.write_form_encoded_json(&mut self.encoded) {
-            self.encoded.truncate(mark);
-            return Some(Item::Rejected(RejectedRow { line, reason }));
-        }
-        if let (Some(fp), Some(out_id)) = (fingerprint, out_id) {
-            let repeat = match self.seen.insert_fingerprint(fp) {
-                Ok(new) => (!new).then(|| format!("duplicate outId `{out_id}`: an earlier row already uses it")),
-                Err(e) => {
-                    self.encoded.truncate(mark);
-                    return Some(Item::Stop(format!("line {line}: {e}")));
+        let refused = match (record.write_form_encoded_json(&mut self.encoded), out_id) {
+            (Err(reason), _) => Some(Item::Rejected(RejectedRow { line, reason })),
+            (Ok(()), Some((id, fp))) => match self.seen.insert_fingerprint(fp) {
+                Ok(true) => None,
+                Ok(false) => {
+                    let reason = format!("duplicate outId `{id}`: an earlier row already uses it");
+                    Some(Item::Rejected(RejectedRow { line, reason }))
                 }
-            };
-            if let Some(reason) = repeat {
-                self.encoded.truncate(mark);
-                return Some(Item::Rejected(RejectedRow { line, reason }));
-            }
+                Err(e) => Some(Item::Stop(format!("line {line}: {e}"))),
+            },
+            (Ok(()), None) => None,
+        };
+        if refused.is_some() {
+            self.encoded.truncate(mark);
+            return refused;
         }
         self.lines.push(line);
         if self.lines.len() >= self.batch_size { self.take() } else { None }
