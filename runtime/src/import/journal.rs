@@ -57,6 +57,9 @@ pub struct Recovered {
     pub task_id: String,
     pub batch_size: usize,
     pub batches: HashMap<u64, JournalBatch>,
+    /// Where the last whole line ends: what follows (zeros a killed run left, a torn line) is not read,
+    /// and resuming writes over it.
+    pub end: u64,
 }
 
 /// An open journal, appended to.
@@ -92,15 +95,13 @@ impl Journal {
         Ok(journal)
     }
 
-    /// Continues the journal at `path`, after its last whole line: zeros a killed run left, and a torn
-    /// line (the process died while writing it), are written over.
-    pub fn append(path: &Path) -> Result<Self, ImportError> {
-        let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    /// Continues the journal at `path` after its last whole line, which ends at `end` ([`Recovered::end`]):
+    /// whatever follows (zeros, a torn line) is written over with zeros first.
+    pub fn append(path: &Path, end: u64) -> Result<Self, ImportError> {
         let file = OpenOptions::new().write(true).open(path).map_err(|e| io_error(path, e))?;
-        let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i as u64 + 1);
-        let allocated = bytes.len() as u64;
+        let allocated = file.metadata().map_err(|e| io_error(path, e))?.len().max(end);
         let mut journal = Self { file, path: path.to_owned(), unsynced: false, end, allocated, cursor: 0 };
-        if bytes[end as usize..].iter().any(|b| *b != 0) {
+        if end < allocated {
             journal.write_at(&vec![0; (allocated - end) as usize], end)?;
         }
         journal.write(&json!({"event": "resumed"}), true)?;
@@ -151,23 +152,20 @@ impl Drop for Journal {
     }
 }
 
-/// Reads the journal at `path`. A torn last line (the process died while writing it) is ignored; any
-/// other unreadable line is an error naming it.
+/// Reads the journal at `path`: its whole lines, each ended by a newline (every line is written with its
+/// newline in one write, so what follows the last one — a torn line, zeros a killed run had laid down — is
+/// not a record). An unreadable whole line is an error naming it.
 pub fn read(path: &Path) -> Result<Recovered, ImportError> {
     let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
-    // Zero bytes after the lines are room a killed run had made for more.
-    let used = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
-    let text = String::from_utf8_lossy(&bytes[..used]);
-    let lines: Vec<&str> = text.lines().collect();
+    let end = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    let text = String::from_utf8_lossy(&bytes[..end]);
     let bad = |n: usize, what: &str| ImportError::Journal(format!("{}: line {}: {what}", path.display(), n + 1));
-    let mut recovered = Recovered::default();
-    let last = lines.len().saturating_sub(1);
-    for (n, line) in lines.iter().enumerate() {
-        let value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(_) if n == last && n > 0 => break,
-            Err(e) => return Err(bad(n, &format!("not a journal entry ({e})"))),
-        };
+    if end == 0 {
+        return Err(bad(0, "no whole line: not a journal, or its first line was never completed"));
+    }
+    let mut recovered = Recovered { end: end as u64, ..Recovered::default() };
+    for (n, line) in text.lines().enumerate() {
+        let value: Value = serde_json::from_str(line).map_err(|e| bad(n, &format!("not a journal entry ({e})")))?;
         if n == 0 {
             if value["journal"] != "acsgen-import" {
                 return Err(bad(n, "not an acsgen import journal"));
@@ -236,7 +234,7 @@ mod tests {
         assert_eq!(recovered.batches.len(), batches as usize);
         assert!(recovered.batches.values().all(|b| matches!(b.state, BatchState::Imported(_))));
 
-        let mut resumed = Journal::append(&path).unwrap();
+        let mut resumed = Journal::append(&path, read(&path).unwrap().end).unwrap();
         resumed
             .write(&json!({"event": "sending", "seq": batches, "first_line": 1, "last_line": 1, "records": 1}), true)
             .unwrap();
@@ -272,11 +270,17 @@ mod tests {
         assert_eq!(recovered.batches[&3].state, BatchState::InFlight);
         assert_eq!((recovered.batches[&3].first_line, recovered.batches[&3].last_line), (32, 41));
         // Resuming writes over the torn line.
-        let mut resumed = Journal::append(&path).unwrap();
+        let mut resumed = Journal::append(&path, read(&path).unwrap().end).unwrap();
         resumed.write(&json!({"event": "imported", "seq": 3, "batch_id": 7}), true).unwrap();
         drop(resumed);
         assert!(!std::fs::read_to_string(&path).unwrap().contains("\"impor{"));
         assert_eq!(read(&path).unwrap().batches[&3].state, BatchState::Imported(Some(7)));
+        // A last line missing its newline was never completed, even when its text parses.
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(br#"{"event":"resumed"}"#).unwrap();
+        let recovered = read(&path).unwrap();
+        assert_eq!(recovered.end, std::fs::metadata(&path).unwrap().len() - 19);
+        std::fs::write(&path, br#"{"journal":"acsgen-import","#).unwrap();
+        assert!(read(&path).unwrap_err().to_string().contains("no whole line"));
         std::fs::write(&path, "garbage\n{}\n").unwrap();
         assert!(read(&path).unwrap_err().to_string().contains("line 1"));
         let _ = std::fs::remove_dir_all(&dir);

@@ -540,7 +540,7 @@ fn open_journal(options: &ImportOptions) -> Result<(Journal, HashMap<u64, Journa
                 recovered.batch_size
             )));
         }
-        return Ok((Journal::append(path)?, recovered.batches));
+        return Ok((Journal::append(path, recovered.end)?, recovered.batches));
     }
     if path.exists() {
         let earlier = journal::read(path).ok();
