@@ -2,8 +2,9 @@
 //!
 //! Each ID is reduced to a 64-bit fingerprint (XXH3: the same in every run and on every machine), held in
 //! a table of at most [`RECENT`] entries: fingerprints only, eight to a cache line, so a lookup touches one
-//! line, which the caller can request ahead ([`SeenIds::prefetch`]) and do other work while it arrives (at
-//! a few hundred thousand IDs the table outgrows the CPU's nearer caches). An input with more distinct IDs
+//! line, which the caller can request ahead ([`SeenIds::prefetch`]) so that several lookups' memory reads
+//! overlap (at a few hundred thousand IDs the table outgrows the CPU's nearer caches; the importer looks up
+//! a batch's IDs in one pass, each requested a few rows ahead). An input with more distinct IDs
 //! than the table holds moves them, sorted, to a file in the scratch directory (unnamed, deleted when the
 //! import ends), read back a 4 KiB page at a time through an in-memory index of each page's first
 //! fingerprint (8 bytes per 512 IDs), and from then on a blocked Bloom filter of fixed size

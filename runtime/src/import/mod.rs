@@ -15,6 +15,7 @@
 //! service — a timeout, a dropped connection, a server error — is never resent blindly. It is marked
 //! uncertain, and only `resend_uncertain` sends it again.
 
+mod batch;
 pub mod dedup;
 mod journal;
 mod pace;
@@ -34,12 +35,12 @@ pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
 pub use source::{CsvRows, CsvView, JsonlRows, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
 
 use crate::Operation;
-use crate::aiccs::{CalleeRecord, Client, DataType, ImportTaskNumberDatasRequest};
+use crate::aiccs::{Client, DataType, ImportTaskNumberDatasRequest};
 use crate::decode::decode_response;
-use crate::encode::{Location, Params, form_encode_into};
+use crate::encode::{Location, Params};
 use crate::error::Error;
 use crate::retry::{Failure, is_safe_to_resend};
-use dedup::SeenIds;
+use batch::{Batch, Batcher, Item};
 use journal::{BatchState, Journal, JournalBatch};
 use pace::Pace;
 use report::Spool;
@@ -179,10 +180,8 @@ where
 {
     import_with(client, options, progress, move |batcher, send| {
         for row in rows {
-            let record = row.record.as_ref().map_err(String::clone);
-            if let Some(item) = batcher.push(row.line, record)
-                && !send(item)
-            {
+            batcher.push(row.line, row.record.as_ref().map_err(String::clone));
+            if !hand_over(batcher, send) {
                 return;
             }
         }
@@ -201,10 +200,8 @@ where
     R: std::io::Read + Send + 'static,
 {
     import_with(client, options, progress, move |batcher, send| {
-        while let Some(item) = rows.next_with(|line, view| batcher.push(line, view.as_ref().map_err(String::clone))) {
-            if let Some(item) = item
-                && !send(item)
-            {
+        while rows.next_with(|line, view| batcher.push(line, view.as_ref().map_err(String::clone))).is_some() {
+            if !hand_over(batcher, send) {
                 return;
             }
         }
@@ -226,13 +223,22 @@ async fn import_with(
         let mut batcher = Batcher::new(batch_size, scratch);
         let mut send = |item| tx.blocking_send(item).is_ok();
         read(&mut batcher, &mut send);
-        if let Some(item) = batcher.finish() {
-            send(item);
-        }
+        batcher.finish();
+        hand_over(&mut batcher, &mut send);
     });
     let result = run(client, options, rx, progress).await;
     let _ = reader.await;
     result
+}
+
+/// Sends what the batcher has ready; false once the importing side has stopped listening.
+fn hand_over(batcher: &mut Batcher, send: &mut dyn FnMut(Item) -> bool) -> bool {
+    while let Some(item) = batcher.next() {
+        if !send(item) {
+            return false;
+        }
+    }
+    true
 }
 
 /// Imports rows arriving on a channel (an async source: fill it from anywhere; close it to finish).
@@ -247,188 +253,25 @@ pub async fn import_channel(
     let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
     let reader = tokio::spawn(async move {
         let mut batcher = Batcher::new(batch_size, scratch);
-        while let Some(row) = rows.recv().await {
-            let record = row.record.as_ref().map_err(String::clone);
-            if let Some(item) = batcher.push(row.line, record)
-                && tx.send(item).await.is_err()
-            {
-                return;
+        let mut open = true;
+        while open {
+            match rows.recv().await {
+                Some(row) => batcher.push(row.line, row.record.as_ref().map_err(String::clone)),
+                None => {
+                    batcher.finish();
+                    open = false;
+                }
             }
-        }
-        if let Some(item) = batcher.finish() {
-            let _ = tx.send(item).await;
+            while let Some(item) = batcher.next() {
+                if tx.send(item).await.is_err() {
+                    return;
+                }
+            }
         }
     });
     let result = run(client, options, rx, progress).await;
     let _ = reader.await;
     result
-}
-
-/// What the batcher needs from a record, whatever it came from.
-trait Record {
-    fn callee_number(&self) -> &str;
-    fn out_id(&self) -> Option<&str>;
-    /// A call variable that reuses a field's name, if any.
-    fn reserved_variable(&self) -> Option<&str>;
-    /// Appends the record's JSON, form-encoded (the batch is built in its wire form).
-    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String>;
-}
-
-impl Record for CalleeRecord {
-    fn callee_number(&self) -> &str {
-        &self.callee_number
-    }
-    fn out_id(&self) -> Option<&str> {
-        self.out_id.as_deref()
-    }
-    fn reserved_variable(&self) -> Option<&str> {
-        self.variables.keys().find(|k| *k == "calleeNumber" || *k == "outId").map(String::as_str)
-    }
-    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String> {
-        // The generated type's own serializer: the same bytes the typed client would send.
-        let json = serde_json::to_string(self).map_err(|e| format!("cannot encode the record: {e}"))?;
-        form_encode_into(out, &json);
-        Ok(())
-    }
-}
-
-impl Record for source::CsvView<'_> {
-    fn callee_number(&self) -> &str {
-        source::CsvView::callee_number(self)
-    }
-    fn out_id(&self) -> Option<&str> {
-        source::CsvView::out_id(self)
-    }
-    fn reserved_variable(&self) -> Option<&str> {
-        None // calleeNumber and outId columns are the fields themselves
-    }
-    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String> {
-        source::CsvView::write_form_encoded_json(self, out);
-        Ok(())
-    }
-}
-
-/// What the reading side hands over.
-enum Item {
-    Rejected(RejectedRow),
-    Batch(Batch),
-    /// Reading cannot go on (the outId check's scratch file failed); nothing from this row on was handled.
-    Stop(String),
-}
-
-/// How a batch's wire form starts: the parameter's name, then the JSON array's `[`.
-const BATCH_START: &[u8] = b"PhoneNumberList=%5B";
-
-/// A batch, already in its wire form: `PhoneNumberList=` and the records as the compact JSON array it
-/// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting
-/// batch small and spares the sending side a second walk over a thousand structures.
-struct Batch {
-    seq: u64,
-    lines: Vec<u64>,
-    encoded: Vec<u8>,
-}
-
-impl Batch {
-    fn first_line(&self) -> u64 {
-        self.lines.first().copied().unwrap_or_default()
-    }
-    fn last_line(&self) -> u64 {
-        self.lines.last().copied().unwrap_or_default()
-    }
-}
-
-/// Checks rows and groups them into batches. Deterministic: the same input always gives the same batches,
-/// which is what lets a resumed run recognise them.
-struct Batcher {
-    batch_size: usize,
-    seen: SeenIds,
-    lines: Vec<u64>,
-    encoded: Vec<u8>,
-    next_seq: u64,
-}
-
-impl Batcher {
-    fn new(batch_size: usize, scratch: PathBuf) -> Self {
-        Self {
-            batch_size,
-            seen: SeenIds::new(scratch),
-            lines: Vec::with_capacity(batch_size),
-            encoded: Vec::new(),
-            next_seq: 0,
-        }
-    }
-
-    fn push<R: Record>(&mut self, line: u64, record: Result<&R, String>) -> Option<Item> {
-        let (record, out_id) = match record.and_then(|r| check(r).map(|id| (r, id))) {
-            Ok(checked) => checked,
-            Err(reason) => return Some(Item::Rejected(RejectedRow { line, reason })),
-        };
-        // The outId table is larger than the nearer caches: its line is requested now and looked at once
-        // the record is encoded (and the encoding taken back if the ID is a repeat).
-        let out_id = out_id.map(|id| (id, dedup::fingerprint(id)));
-        if let Some((_, fp)) = out_id {
-            self.seen.prefetch(fp);
-        }
-        let mark = self.encoded.len();
-        self.encoded.extend_from_slice(if self.lines.is_empty() { BATCH_START } else { b"%2C" });
-        let refused = match (record.write_form_encoded_json(&mut self.encoded), out_id) {
-            (Err(reason), _) => Some(Item::Rejected(RejectedRow { line, reason })),
-            (Ok(()), Some((id, fp))) => match self.seen.insert_fingerprint(fp) {
-                Ok(true) => None,
-                Ok(false) => {
-                    let reason = format!("duplicate outId `{id}`: an earlier row already uses it");
-                    Some(Item::Rejected(RejectedRow { line, reason }))
-                }
-                Err(e) => Some(Item::Stop(format!("line {line}: {e}"))),
-            },
-            (Ok(()), None) => None,
-        };
-        if refused.is_some() {
-            self.encoded.truncate(mark);
-            return refused;
-        }
-        self.lines.push(line);
-        if self.lines.len() >= self.batch_size { self.take() } else { None }
-    }
-
-    fn take(&mut self) -> Option<Item> {
-        if self.lines.is_empty() {
-            return None;
-        }
-        self.encoded.extend_from_slice(b"%5D");
-        // The next batch is likely the same size: allocate it once instead of growing it.
-        let next = Vec::with_capacity(self.encoded.len() + self.encoded.len() / 8);
-        let batch = Batch {
-            seq: self.next_seq,
-            lines: std::mem::replace(&mut self.lines, Vec::with_capacity(self.batch_size)),
-            encoded: std::mem::replace(&mut self.encoded, next),
-        };
-        self.next_seq += 1;
-        Some(Item::Batch(batch))
-    }
-
-    fn finish(mut self) -> Option<Item> {
-        self.take()
-    }
-}
-
-/// The per-record rules, checked before anything is sent; gives the record's outId.
-fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
-    if record.callee_number().chars().all(char::is_whitespace) {
-        return Err("missing calleeNumber".into());
-    }
-    let out_id = record.out_id();
-    // Only an ID of more than 128 bytes can have more than 128 characters.
-    if let Some(id) = out_id.filter(|id| id.len() > MAX_OUT_ID) {
-        let n = id.chars().count();
-        if n > MAX_OUT_ID {
-            return Err(format!("outId has {n} characters, at most {MAX_OUT_ID}"));
-        }
-    }
-    if let Some(key) = record.reserved_variable() {
-        return Err(format!("call variable `{key}` repeats a field name"));
-    }
-    Ok(out_id)
 }
 
 /// How one batch's request ended.
@@ -770,48 +613,7 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(line: u64, number: &str, out_id: Option<&str>) -> Row {
-        let mut record = CalleeRecord::new(number);
-        record.out_id = out_id.map(str::to_owned);
-        Row { line, record: Ok(record) }
-    }
-
-    #[test]
-    fn batches_and_rejections_are_deterministic() {
-        let mut batcher = Batcher::new(2, std::env::temp_dir());
-        let rows = [
-            row(2, "1", Some("a")),
-            row(3, "", Some("b")),
-            row(4, "2", Some("a")),
-            row(5, "3", Some(&"x".repeat(129))),
-            row(6, "4", None),
-            Row { line: 7, record: Err("malformed row: …".into()) },
-            row(8, "5", Some("b")),
-        ];
-        let mut items: Vec<Item> =
-            rows.into_iter().filter_map(|r| batcher.push(r.line, r.record.as_ref().map_err(String::clone))).collect();
-        items.extend(batcher.finish());
-        let outputs: Vec<String> = items
-            .into_iter()
-            .map(|item| match item {
-                Item::Rejected(r) => format!("rejected {}: {}", r.line, r.reason),
-                Item::Batch(b) => format!("batch {} lines {:?}", b.seq, b.lines),
-                Item::Stop(message) => format!("stop: {message}"),
-            })
-            .collect();
-        assert_eq!(
-            outputs,
-            [
-                "rejected 3: missing calleeNumber",
-                "rejected 4: duplicate outId `a`: an earlier row already uses it",
-                "rejected 5: outId has 129 characters, at most 128",
-                "batch 0 lines [2, 6]",
-                "rejected 7: malformed row: …",
-                "batch 1 lines [8]",
-            ]
-        );
-    }
+    use crate::aiccs::CalleeRecord;
 
     #[test]
     fn limits_agree_with_the_generated_validation() {

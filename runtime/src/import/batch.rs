@@ -1,0 +1,505 @@
+//! Rows into batches: each row is checked (calleeNumber present, outId at most 128 characters and not
+//! repeated in the input), encoded once into its batch's wire form, and handed over with the rejections.
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use super::dedup::{self, SeenIds};
+use super::source;
+use super::{MAX_OUT_ID, RejectedRow};
+use crate::aiccs::CalleeRecord;
+use crate::encode::form_encode_into;
+
+/// What the batcher needs from a record, whatever it came from.
+pub(super) trait Record {
+    fn callee_number(&self) -> &str;
+    fn out_id(&self) -> Option<&str>;
+    /// A call variable that reuses a field's name, if any.
+    fn reserved_variable(&self) -> Option<&str>;
+    /// Appends the record's JSON, form-encoded (the batch is built in its wire form).
+    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String>;
+}
+
+impl Record for CalleeRecord {
+    fn callee_number(&self) -> &str {
+        &self.callee_number
+    }
+    fn out_id(&self) -> Option<&str> {
+        self.out_id.as_deref()
+    }
+    fn reserved_variable(&self) -> Option<&str> {
+        self.variables.keys().find(|k| *k == "calleeNumber" || *k == "outId").map(String::as_str)
+    }
+    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        // The generated type's own serializer: the same bytes the typed client would send.
+        let json = serde_json::to_string(self).map_err(|e| format!("cannot encode the record: {e}"))?;
+        form_encode_into(out, &json);
+        Ok(())
+    }
+}
+
+impl Record for source::CsvView<'_> {
+    fn callee_number(&self) -> &str {
+        source::CsvView::callee_number(self)
+    }
+    fn out_id(&self) -> Option<&str> {
+        source::CsvView::out_id(self)
+    }
+    fn reserved_variable(&self) -> Option<&str> {
+        None // calleeNumber and outId columns are the fields themselves
+    }
+    fn write_form_encoded_json(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        source::CsvView::write_form_encoded_json(self, out);
+        Ok(())
+    }
+}
+
+/// What the reading side hands over.
+pub(super) enum Item {
+    Rejected(RejectedRow),
+    Batch(Batch),
+    /// Reading cannot go on (the outId check's scratch file failed); nothing from this row on was handled.
+    Stop(String),
+}
+
+/// How a batch's wire form starts: the parameter's name, then the JSON array's `[`.
+const BATCH_START: &[u8] = b"PhoneNumberList=%5B";
+
+/// A batch, already in its wire form: `PhoneNumberList=` and the records as the compact JSON array it
+/// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting
+/// batch small and spares the sending side a second walk over a thousand structures.
+pub(super) struct Batch {
+    pub(super) seq: u64,
+    pub(super) lines: Vec<u64>,
+    pub(super) encoded: Vec<u8>,
+}
+
+impl Batch {
+    pub(super) fn first_line(&self) -> u64 {
+        self.lines.first().copied().unwrap_or_default()
+    }
+    pub(super) fn last_line(&self) -> u64 {
+        self.lines.last().copied().unwrap_or_default()
+    }
+}
+
+/// How records follow one another in the array: `,`, form-encoded.
+const SEPARATOR: &[u8] = b"%2C";
+
+/// How far ahead of the row being checked the outId table's memory is requested.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Checks rows and groups them into batches. Deterministic: the same input always gives the same batches,
+/// which is what lets a resumed run recognise them.
+///
+/// Whether an outId repeats an earlier one is settled a batch at a time rather than row by row: the
+/// fingerprint table is larger than the nearer caches, and looking up a batch's IDs in one pass lets
+/// the memory reads overlap (each row's line is requested a few rows ahead). A repeat found then is taken
+/// out of the batch (which then fills up again), and rejections still come out in line order: those of
+/// rows read while a batch's IDs are unsettled are held until they are.
+pub(super) struct Batcher {
+    batch_size: usize,
+    seen: SeenIds,
+    /// The input lines of the batch being built, one per record.
+    lines: Vec<u64>,
+    /// The batch's wire form so far.
+    encoded: Vec<u8>,
+    /// The batch's rows from the first whose outId is unsettled on (the last `unsettled.len()` of `lines`).
+    unsettled: Vec<Unsettled>,
+    /// The text of those rows' outIds, for the message when one repeats.
+    ids: String,
+    /// Rejected rows read since the first unsettled one, held to keep rejections in line order.
+    held: Vec<RejectedRow>,
+    /// What is ready to hand over, oldest first.
+    ready: VecDeque<Item>,
+    next_seq: u64,
+    /// A `Stop` was handed over: nothing more is read.
+    stopped: bool,
+}
+
+/// A row of the batch whose outId is not settled yet.
+struct Unsettled {
+    /// Where the row starts in the batch's wire form: its separator, or right after [`BATCH_START`] for
+    /// the batch's first row (which has none).
+    start: usize,
+    /// The outId's fingerprint and where its text is in `ids`; none for a row without an outId.
+    id: Option<(u64, Range<usize>)>,
+}
+
+impl Batcher {
+    pub(super) fn new(batch_size: usize, scratch: PathBuf) -> Self {
+        Self {
+            batch_size,
+            seen: SeenIds::new(scratch),
+            lines: Vec::with_capacity(batch_size),
+            encoded: Vec::new(),
+            unsettled: Vec::with_capacity(batch_size),
+            ids: String::new(),
+            held: Vec::new(),
+            ready: VecDeque::new(),
+            next_seq: 0,
+            stopped: false,
+        }
+    }
+
+    /// Takes in one row; what it completes is then available from [`next`](Self::next).
+    pub(super) fn push<R: Record>(&mut self, line: u64, record: Result<&R, String>) {
+        if self.stopped {
+            return;
+        }
+        let (record, out_id) = match record.and_then(|r| check(r).map(|id| (r, id))) {
+            Ok(checked) => checked,
+            Err(reason) => return self.reject(RejectedRow { line, reason }),
+        };
+        let mark = self.encoded.len();
+        let first = self.lines.is_empty();
+        self.encoded.extend_from_slice(if first { BATCH_START } else { SEPARATOR });
+        if let Err(reason) = record.write_form_encoded_json(&mut self.encoded) {
+            self.encoded.truncate(mark);
+            return self.reject(RejectedRow { line, reason });
+        }
+        if out_id.is_some() || !self.unsettled.is_empty() {
+            let id = out_id.map(|id| {
+                let at = self.ids.len();
+                self.ids.push_str(id);
+                (dedup::fingerprint(id), at..self.ids.len())
+            });
+            let start = if first { BATCH_START.len() } else { mark };
+            self.unsettled.push(Unsettled { start, id });
+        }
+        self.lines.push(line);
+        if self.lines.len() >= self.batch_size {
+            self.settle();
+            if self.lines.len() >= self.batch_size {
+                self.take();
+            }
+        }
+    }
+
+    /// The next item ready to hand over.
+    pub(super) fn next(&mut self) -> Option<Item> {
+        self.ready.pop_front()
+    }
+
+    /// Settles and hands over what is left (see [`next`](Self::next)).
+    pub(super) fn finish(&mut self) {
+        if !self.stopped {
+            self.settle();
+            self.take();
+        }
+    }
+
+    fn reject(&mut self, row: RejectedRow) {
+        if self.unsettled.is_empty() {
+            self.ready.push_back(Item::Rejected(row));
+        } else {
+            self.held.push(row);
+            // Held rows are bounded like a batch is.
+            if self.held.len() >= self.batch_size {
+                self.settle();
+            }
+        }
+    }
+
+    /// Looks up the unsettled rows' outIds, takes the repeats out of the batch, and hands over the
+    /// rejections, in line order.
+    fn settle(&mut self) {
+        let base = self.lines.len() - self.unsettled.len();
+        let mut repeats = Vec::new();
+        let mut failure = None;
+        for (k, row) in self.unsettled.iter().enumerate() {
+            if let Some((fp, _)) = self.unsettled.get(k + PREFETCH_AHEAD).and_then(|u| u.id.as_ref()) {
+                self.seen.prefetch(*fp);
+            }
+            let Some((fp, _)) = row.id else { continue };
+            match self.seen.insert_fingerprint(fp) {
+                Ok(true) => {}
+                Ok(false) => repeats.push(k),
+                Err(e) => {
+                    failure = Some((k, e));
+                    break;
+                }
+            }
+        }
+        let mut held = std::mem::take(&mut self.held).into_iter().peekable();
+        for &k in &repeats {
+            let line = self.lines[base + k];
+            while let Some(h) = held.next_if(|h| h.line < line) {
+                self.ready.push_back(Item::Rejected(h));
+            }
+            let id = self.unsettled[k].id.as_ref().map_or("", |(_, at)| &self.ids[at.clone()]);
+            let reason = format!("duplicate outId `{id}`: an earlier row already uses it");
+            self.ready.push_back(Item::Rejected(RejectedRow { line, reason }));
+        }
+        if let Some((k, e)) = failure {
+            let line = self.lines[base + k];
+            while let Some(h) = held.next_if(|h| h.line < line) {
+                self.ready.push_back(Item::Rejected(h));
+            }
+            self.ready.push_back(Item::Stop(format!("line {line}: {e}")));
+            // The batch is not handed over: the rows from `line` on were not checked.
+            self.stopped = true;
+            self.lines.clear();
+            self.encoded.clear();
+            self.unsettled.clear();
+            return;
+        }
+        self.ready.extend(held.map(Item::Rejected));
+        if !repeats.is_empty() {
+            self.remove(base, &repeats);
+        }
+        self.unsettled.clear();
+        self.ids.clear();
+    }
+
+    /// Takes the unsettled rows `repeats` (indices into `unsettled`, ascending) out of the batch.
+    fn remove(&mut self, base: usize, repeats: &[usize]) {
+        let mut repeats = repeats.iter().peekable();
+        let mut write = self.unsettled[0].start;
+        let mut kept = base;
+        for (k, row) in self.unsettled.iter().enumerate() {
+            if repeats.next_if_eq(&&k).is_some() {
+                continue;
+            }
+            let end = self.unsettled.get(k + 1).map_or(self.encoded.len(), |next| next.start);
+            // A row that becomes the batch's first loses its separator.
+            let from = if write == BATCH_START.len() && row.start != BATCH_START.len() {
+                row.start + SEPARATOR.len()
+            } else {
+                row.start
+            };
+            self.encoded.copy_within(from..end, write);
+            write += end - from;
+            self.lines[kept] = self.lines[base + k];
+            kept += 1;
+        }
+        self.lines.truncate(kept);
+        // An emptied batch starts again from nothing (its first row writes BATCH_START).
+        self.encoded.truncate(if kept == 0 { 0 } else { write });
+    }
+
+    /// Hands over the batch built so far (all of its rows settled), if it has any rows.
+    fn take(&mut self) {
+        debug_assert!(self.unsettled.is_empty());
+        if self.lines.is_empty() {
+            return;
+        }
+        self.encoded.extend_from_slice(b"%5D");
+        // The next batch is likely the same size: allocate it once instead of growing it.
+        let next = Vec::with_capacity(self.encoded.len() + self.encoded.len() / 8);
+        let batch = Batch {
+            seq: self.next_seq,
+            lines: std::mem::replace(&mut self.lines, Vec::with_capacity(self.batch_size)),
+            encoded: std::mem::replace(&mut self.encoded, next),
+        };
+        self.next_seq += 1;
+        self.ready.push_back(Item::Batch(batch));
+    }
+}
+
+/// The per-record rules, checked before anything is sent; gives the record's outId.
+fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
+    if record.callee_number().chars().all(char::is_whitespace) {
+        return Err("missing calleeNumber".into());
+    }
+    let out_id = record.out_id();
+    // Only an ID of more than 128 bytes can have more than 128 characters.
+    if let Some(id) = out_id.filter(|id| id.len() > MAX_OUT_ID) {
+        let n = id.chars().count();
+        if n > MAX_OUT_ID {
+            return Err(format!("outId has {n} characters, at most {MAX_OUT_ID}"));
+        }
+    }
+    if let Some(key) = record.reserved_variable() {
+        return Err(format!("call variable `{key}` repeats a field name"));
+    }
+    Ok(out_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::Row;
+    use std::collections::HashSet;
+
+    fn row(line: u64, number: &str, out_id: Option<&str>) -> Row {
+        let mut record = CalleeRecord::new(number);
+        record.out_id = out_id.map(str::to_owned);
+        Row { line, record: Ok(record) }
+    }
+
+    /// What a batch carries: its records' JSON, read back from the wire form.
+    fn records_of(batch: &Batch) -> serde_json::Value {
+        let (name, value) = form_urlencoded::parse(&batch.encoded).next().expect("one parameter");
+        assert_eq!(name, "PhoneNumberList");
+        assert_eq!(form_urlencoded::parse(&batch.encoded).count(), 1, "a single parameter");
+        serde_json::from_str(&value).expect("the batch carries a JSON array")
+    }
+
+    /// Every item, as text (a batch by its lines and records).
+    fn run(batch_size: usize, rows: &[Row]) -> Vec<String> {
+        let mut batcher = Batcher::new(batch_size, std::env::temp_dir());
+        let mut items = Vec::new();
+        for r in rows {
+            batcher.push(r.line, r.record.as_ref().map_err(String::clone));
+            items.extend(std::iter::from_fn(|| batcher.next()));
+        }
+        batcher.finish();
+        items.extend(std::iter::from_fn(|| batcher.next()));
+        items.into_iter().map(|item| describe(&item)).collect()
+    }
+
+    fn describe(item: &Item) -> String {
+        match item {
+            Item::Rejected(r) => format!("rejected {}: {}", r.line, r.reason),
+            Item::Batch(b) => format!("batch {} lines {:?} {}", b.seq, b.lines, records_of(b)),
+            Item::Stop(message) => format!("stop: {message}"),
+        }
+    }
+
+    /// The rules applied one row at a time, each repeat found as it is read: what the batcher must agree
+    /// with, whenever it settles repeats.
+    fn model(batch_size: usize, rows: &[Row]) -> Vec<String> {
+        let (mut items, mut seen, mut batch, mut seq) = (Vec::new(), HashSet::new(), Vec::new(), 0);
+        let mut take = |batch: &mut Vec<(u64, &CalleeRecord)>, items: &mut Vec<String>| {
+            if !batch.is_empty() {
+                let lines: Vec<u64> = batch.iter().map(|(line, _)| *line).collect();
+                let records: Vec<&CalleeRecord> = batch.iter().map(|(_, r)| *r).collect();
+                items.push(format!("batch {seq} lines {lines:?} {}", serde_json::to_value(records).unwrap()));
+                seq += 1;
+                batch.clear();
+            }
+        };
+        for r in rows {
+            let reason = match &r.record {
+                Err(reason) => Some(reason.clone()),
+                Ok(record) => check(record).err().or_else(|| match &record.out_id {
+                    Some(id) if !seen.insert(id.clone()) => {
+                        Some(format!("duplicate outId `{id}`: an earlier row already uses it"))
+                    }
+                    _ => None,
+                }),
+            };
+            match (reason, &r.record) {
+                (Some(reason), _) => items.push(format!("rejected {}: {reason}", r.line)),
+                (None, Ok(record)) => {
+                    batch.push((r.line, record));
+                    if batch.len() == batch_size {
+                        take(&mut batch, &mut items);
+                    }
+                }
+                (None, Err(_)) => unreachable!(),
+            }
+        }
+        take(&mut batch, &mut items);
+        items
+    }
+
+    #[test]
+    fn batches_and_rejections_are_deterministic() {
+        let rows = [
+            row(2, "1", Some("a")),
+            row(3, "", Some("b")),
+            row(4, "2", Some("a")),
+            row(5, "3", Some(&"x".repeat(129))),
+            row(6, "4", None),
+            Row { line: 7, record: Err("malformed row: …".into()) },
+            row(8, "5", Some("b")),
+        ];
+        let lines: Vec<String> = run(2, &rows).into_iter().map(|s| s.split(" [{").next().unwrap().to_owned()).collect();
+        assert_eq!(
+            lines,
+            [
+                "rejected 3: missing calleeNumber",
+                "rejected 4: duplicate outId `a`: an earlier row already uses it",
+                "rejected 5: outId has 129 characters, at most 128",
+                "batch 0 lines [2, 6]",
+                "rejected 7: malformed row: …",
+                "batch 1 lines [8]",
+            ]
+        );
+    }
+
+    #[test]
+    fn repeats_taken_out_of_a_batch_leave_a_full_batch_of_the_others() {
+        let ids = ["a", "b", "c", "a", "d", "d", "e", "b", "f", "a", "b", "c"];
+        let mut rows: Vec<Row> = ids.iter().zip(2..).map(|(id, line)| row(line, &line.to_string(), Some(id))).collect();
+        // A batch whose rows all repeat, then one with rows without an outId around the repeats.
+        rows.push(row(14, "14", None));
+        rows.push(row(15, "15", Some("e")));
+        rows.push(row(16, "16", None));
+        let got = run(3, &rows);
+        assert_eq!(got, model(3, &rows));
+        let batches: Vec<&String> = got.iter().filter(|s| s.starts_with("batch")).collect();
+        assert!(batches[1].starts_with("batch 1 lines [6, 8, 10] "), "{batches:?}");
+        assert!(batches[2].starts_with("batch 2 lines [14, 16] "), "{batches:?}");
+    }
+
+    #[test]
+    fn rejections_held_for_a_batch_stay_bounded_and_in_order() {
+        let mut rows = vec![row(2, "1", Some("a"))];
+        rows.extend((3..40).map(|line| Row { line, record: Err(format!("malformed row {line}")) }));
+        rows.push(row(40, "2", Some("a")));
+        rows.push(row(41, "3", Some("b")));
+        let mut batcher = Batcher::new(2, std::env::temp_dir());
+        for r in &rows {
+            batcher.push(r.line, r.record.as_ref().map_err(String::clone));
+            assert!(batcher.held.len() < 2, "held rejections grow past a batch");
+        }
+        assert_eq!(run(2, &rows), model(2, &rows));
+    }
+
+    #[test]
+    fn a_failing_scratch_file_stops_with_nothing_after_it_handed_over() {
+        let mut batcher = Batcher::new(1000, "/nonexistent/acsgen-scratch".into());
+        let mut items = Vec::new();
+        let mut line = 2;
+        while !matches!(items.last(), Some(Item::Stop(_))) {
+            assert!(line < 2 + 2 * dedup::RECENT as u64, "no stop");
+            let record = if line % 1000 == 500 {
+                Err("malformed row".to_owned())
+            } else {
+                Ok(CalleeRecord::new("1").out_id(line.to_string()))
+            };
+            batcher.push(line, record.as_ref().map_err(String::clone));
+            items.extend(std::iter::from_fn(|| batcher.next()));
+            line += 1;
+        }
+        let Some(Item::Stop(message)) = items.pop() else { unreachable!() };
+        let stopped_at: u64 = message.strip_prefix("line ").and_then(|m| m.split(':').next()).unwrap().parse().unwrap();
+        assert!(message.contains("/nonexistent/acsgen-scratch"), "{message}");
+        // Nothing from that line on handed over, nothing twice, and every rejection before it.
+        let mut handed = Vec::new();
+        for item in &items {
+            match item {
+                Item::Batch(b) => handed.extend(&b.lines),
+                Item::Rejected(r) => handed.push(r.line),
+                Item::Stop(_) => unreachable!(),
+            }
+        }
+        assert!(handed.iter().all(|line| *line < stopped_at), "{stopped_at}");
+        let distinct: HashSet<u64> = handed.iter().copied().collect();
+        assert_eq!(distinct.len(), handed.len());
+        assert!((2..stopped_at).filter(|line| line % 1000 == 500).all(|line| distinct.contains(&line)));
+        batcher.push(line, Ok(&CalleeRecord::new("1")));
+        batcher.finish();
+        assert!(batcher.next().is_none(), "nothing after a stop");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn settling_repeats_a_batch_at_a_time_agrees_with_checking_each_row(
+            batch_size in 1usize..6,
+            kinds in proptest::collection::vec((0u8..8, 0u8..6), 0..60),
+        ) {
+            let rows: Vec<Row> = kinds.iter().zip(2..).map(|(&(kind, id), line)| match kind {
+                0 => Row { line, record: Err(format!("malformed row {line}")) },
+                1 => row(line, " ", Some("z")),
+                2 => row(line, &line.to_string(), None),
+                _ => row(line, &line.to_string(), Some(&format!("id-{id}"))),
+            }).collect();
+            proptest::prop_assert_eq!(run(batch_size, &rows), model(batch_size, &rows));
+        }
+    }
+}
