@@ -88,7 +88,7 @@ impl Batch {
 const SEPARATOR: &[u8] = b"%2C";
 
 /// How far ahead of the row being checked the outId table's memory is requested.
-const PREFETCH_AHEAD: usize = 8;
+const PREFETCH_AHEAD: usize = 16;
 
 /// Checks rows and groups them into batches. Deterministic: the same input always gives the same batches,
 /// which is what lets a resumed run recognise them.
