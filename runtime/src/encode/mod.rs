@@ -9,8 +9,8 @@ use std::fmt;
 use serde::Serialize;
 
 pub use percent::{
-    form_encode_into, form_encode_json_text, form_encode_json_text_to, percent_decode, percent_encode,
-    percent_encode_into,
+    BLOCK, WINDOW, Window, form_encode_into, form_encode_json_text, form_encode_json_text_at, percent_decode,
+    percent_encode, percent_encode_into,
 };
 
 /// Where a parameter travels (the metadata's `in`).

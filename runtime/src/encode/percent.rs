@@ -80,21 +80,29 @@ pub fn form_encode_json_text(out: &mut Vec<u8>, input: &str) -> bool {
     false
 }
 
-/// Writes the form encoding of `input`, as the inside of a JSON string, at the start of `out`, one table
-/// entry per byte and no branch on the byte's kind; gives the length written, or `None` when `input` holds
-/// a character JSON escapes (what was written is then garbage). `out` must hold `3 * input.len() + 1`
-/// bytes (each entry is stored as four bytes, the last of them overwritten or left beyond the end);
-/// anything shorter panics.
-pub fn form_encode_json_text_to(out: &mut [u8], input: &[u8]) -> Option<usize> {
-    let mut written = 0;
+/// Positions in a [`Window`] are taken modulo this.
+pub const WINDOW: usize = 4096;
+/// What a block copy into a [`Window`] moves at once.
+pub const BLOCK: usize = 32;
+/// A buffer written at positions masked into it (modulo [`WINDOW`], with a block's room past the end), so
+/// that writes of a few bytes need no bounds checks and no calls. Writers check first that what they
+/// write fits in [`WINDOW`] bytes; past that, positions wrap around.
+pub type Window = [u8; WINDOW + BLOCK];
+
+/// Writes the form encoding of `input`, as the inside of a JSON string, into `window` from `at` on, one
+/// table entry per byte and no branch on the byte's kind (each entry is stored as four bytes; the unused
+/// ones are overwritten next). Gives where it ends, or `None` when `input` holds a character JSON escapes
+/// (what was written is then garbage). The encoding takes at most `3 * input.len()` bytes.
+#[inline]
+pub fn form_encode_json_text_at(window: &mut Window, mut at: usize, input: &[u8]) -> Option<usize> {
     let mut flags = 0;
     for &b in input {
         let entry = FORM[b as usize];
-        out[written..written + 4].copy_from_slice(&entry);
-        written += usize::from(entry[3] & 3);
+        window[at & (WINDOW - 1)..][..4].copy_from_slice(&entry);
+        at += usize::from(entry[3] & 3);
         flags |= entry[3];
     }
-    (flags & JSON_ESCAPED == 0).then_some(written)
+    (flags & JSON_ESCAPED == 0).then_some(at)
 }
 
 /// Copies runs of bytes that stay as they are whole, and table-encodes the rest. With `JSON`, stops and
@@ -168,19 +176,22 @@ mod tests {
     }
 
     #[test]
-    fn the_slice_encoder_writes_what_the_vec_encoder_writes() {
-        let every_char: String =
+    fn the_window_encoder_writes_what_the_vec_encoder_writes() {
+        let every_char: Vec<char> =
             (0u32..0x800).filter_map(char::from_u32).filter(|c| *c >= ' ' && *c != '"' && *c != '\\').collect();
-        for text in ["", "plain", "a b,c", "Zoë 中文 ~*", "1%2B", "\u{1F600}", every_char.as_str()] {
+        let pieces: Vec<String> = every_char.chunks(400).map(|c| c.iter().collect()).collect();
+        let samples = ["", "plain", "a b,c", "Zoë 中文 ~*", "1%2B", "\u{1F600}"];
+        for text in samples.into_iter().chain(pieces.iter().map(String::as_str)) {
+            assert!(7 + 3 * text.len() <= WINDOW);
             let mut expected = Vec::new();
             assert!(form_encode_json_text(&mut expected, text));
-            let mut out = vec![0u8; 3 * text.len() + 1];
-            let n = form_encode_json_text_to(&mut out, text.as_bytes()).unwrap();
-            assert_eq!(&out[..n], &expected[..], "{text:?}");
+            let mut window = Box::new([0u8; WINDOW + BLOCK]);
+            let end = form_encode_json_text_at(&mut window, 7, text.as_bytes()).unwrap();
+            assert_eq!(&window[7..end], &expected[..], "{text:?}");
         }
         for text in ["quote\"", "back\\slash", "tab\t", "nul\u{0}"] {
-            let mut out = vec![0u8; 3 * text.len() + 1];
-            assert_eq!(form_encode_json_text_to(&mut out, text.as_bytes()), None, "{text:?}");
+            let mut window = Box::new([0u8; WINDOW + BLOCK]);
+            assert_eq!(form_encode_json_text_at(&mut window, 0, text.as_bytes()), None, "{text:?}");
         }
     }
 

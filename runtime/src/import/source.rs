@@ -3,6 +3,7 @@
 //! row. A row that cannot be read becomes a rejected row naming its line; only a header that makes the
 //! whole input unusable is an error.
 
+use std::cell::RefCell;
 use std::io::{BufRead, Read};
 use std::sync::{Arc, Mutex};
 
@@ -10,7 +11,7 @@ use serde_json::Value;
 
 use super::ImportError;
 use crate::aiccs::CalleeRecord;
-use crate::encode::{form_encode_into, form_encode_json_text, form_encode_json_text_to};
+use crate::encode::{BLOCK, WINDOW, Window, form_encode_into, form_encode_json_text, form_encode_json_text_at};
 
 /// Rows longer than this are rejected rather than imported (a field that size is not a callee).
 pub const MAX_ROW_BYTES: usize = 1024 * 1024;
@@ -35,6 +36,8 @@ pub struct CsvRows<R: Read> {
     number: usize,
     out_id: Option<usize>,
     raw: csv::ByteRecord,
+    /// Where a row's wire form is put together before it is appended in one copy.
+    window: Box<Window>,
     done: bool,
 }
 
@@ -182,27 +185,57 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
     let out_id = columns.iter().position(|c| matches!(c, Column::OutId));
     let template = Template::new(&keys, &order);
     let raw = csv::ByteRecord::new();
-    Ok(CsvRows { reader, lines, columns, keys, template, order, number, out_id, raw, done: false })
+    let window = Box::new([0; WINDOW + BLOCK]);
+    Ok(CsvRows { reader, lines, columns, keys, template, order, number, out_id, raw, window, done: false })
 }
 
 /// A row's JSON with every column present, form-encoded, as the text around its values: `{"a":"` before
-/// the first, `","b":"` between two, `"}` after the last (keys in byte order).
+/// the first, `","b":"` between two, `"}` after the last (keys in byte order). Each piece is kept as whole
+/// blocks (the last one padded), copied into a [`Window`] a block at a time.
 #[derive(Debug)]
 struct Template {
-    pieces: Vec<Vec<u8>>,
+    pieces: Vec<Piece>,
     len: usize,
+}
+
+#[derive(Debug)]
+struct Piece {
+    blocks: Vec<[u8; BLOCK]>,
+    len: usize,
+}
+
+impl Piece {
+    fn new(text: &[u8]) -> Self {
+        let blocks = text
+            .chunks(BLOCK)
+            .map(|chunk| {
+                let mut block = [0; BLOCK];
+                block[..chunk.len()].copy_from_slice(chunk);
+                block
+            })
+            .collect();
+        Self { blocks, len: text.len() }
+    }
+
+    /// Writes the piece at `at`; gives where it ends (the padding after it is written over next).
+    fn put(&self, window: &mut Window, at: usize) -> usize {
+        for (j, block) in self.blocks.iter().enumerate() {
+            window[(at + j * BLOCK) & (WINDOW - 1)..][..BLOCK].copy_from_slice(block);
+        }
+        at + self.len
+    }
 }
 
 impl Template {
     fn new(keys: &[Vec<u8>], order: &[usize]) -> Self {
-        let mut pieces: Vec<Vec<u8>> = Vec::with_capacity(order.len() + 1);
+        let mut pieces = Vec::with_capacity(order.len() + 1);
         for (n, &i) in order.iter().enumerate() {
             // keys[i] is `,"name":"`; the first key goes without its comma (`%2C`), after `{`.
             let piece = if n == 0 { [b"%7B", &keys[i][3..]].concat() } else { [b"%22", &keys[i][..]].concat() };
-            pieces.push(piece);
+            pieces.push(Piece::new(&piece));
         }
-        pieces.push(b"%22%7D".to_vec());
-        let len = pieces.iter().map(Vec::len).sum();
+        pieces.push(Piece::new(b"%22%7D"));
+        let len = pieces.iter().map(|p| p.len).sum();
         Self { pieces, len }
     }
 }
@@ -222,11 +255,17 @@ pub struct CsvView<'a> {
     order: &'a [usize],
     number: usize,
     out_id: Option<usize>,
+    window: RefCell<&'a mut Window>,
 }
 
 impl CsvView<'_> {
     fn field(&self, i: usize) -> &str {
         self.record.range(i).and_then(|range| self.text.get(range)).unwrap_or_default().trim_ascii()
+    }
+
+    /// [`field`](Self::field) as bytes (the same bytes: every field ends on a character boundary).
+    fn field_bytes(&self, i: usize) -> &[u8] {
+        self.record.get(i).unwrap_or_default().trim_ascii()
     }
 
     /// The callee number.
@@ -249,28 +288,25 @@ impl CsvView<'_> {
         }
     }
 
-    /// The common case, every column present and no value JSON escapes: the template's pieces and the
-    /// values, encoded straight into room made once for the row. False, having appended nothing, otherwise.
+    /// The common case, every column present, no value JSON escapes and the row's wire form at most a
+    /// [`WINDOW`]: the template's pieces and the values, put together in the window and appended in one
+    /// copy. False, having appended nothing, otherwise.
     fn write_from_template(&self, out: &mut Vec<u8>) -> bool {
-        let start = out.len();
-        // Values are at most the row's text, each byte at most three, plus the encoder's one spare byte.
-        out.resize(start + self.template.len + 3 * self.text.len() + 1, 0);
-        let room = &mut out[start..];
+        // Values are at most the row's text, each byte at most three.
+        if self.template.len + 3 * self.text.len() > WINDOW {
+            return false;
+        }
+        let mut window = self.window.borrow_mut();
         let mut at = 0;
         for (piece, &i) in self.template.pieces.iter().zip(self.order) {
-            room[at..at + piece.len()].copy_from_slice(piece);
-            at += piece.len();
-            match form_encode_json_text_to(&mut room[at..], self.field(i).as_bytes()) {
-                Some(n) => at += n,
-                None => {
-                    out.truncate(start);
-                    return false;
-                }
+            at = piece.put(&mut window, at);
+            match form_encode_json_text_at(&mut window, at, self.field_bytes(i)) {
+                Some(end) => at = end,
+                None => return false,
             }
         }
-        let last = &self.template.pieces[self.order.len()];
-        room[at..at + last.len()].copy_from_slice(last);
-        out.truncate(start + at + last.len());
+        at = self.template.pieces[self.order.len()].put(&mut window, at);
+        out.extend_from_slice(&window[..at]);
         true
     }
 
@@ -375,6 +411,7 @@ impl<R: Read> CsvRows<R> {
             order: &self.order,
             number: self.number,
             out_id: self.out_id,
+            window: RefCell::new(&mut self.window),
         };
         Some(f(line, Ok(view)))
     }
@@ -504,11 +541,20 @@ mod tests {
 
     #[test]
     fn fast_json_is_what_the_generated_type_serializes() {
-        let input = "name,outId,calleeNumber,zeta,Alpha\n\
-                     \"Tom \"\"T\"\", Jr.\",a-1, 138 ,z,中\tx\n\
-                     Ann,,139,,\n";
+        // Rows 4 and 5 are written past and just within the window a row is put together in; row 6 comes
+        // after them in the same window.
+        let long = "名".repeat(WINDOW / 9 + 1);
+        let within = "x".repeat(WINDOW - 150);
+        let input = format!(
+            "name,outId,calleeNumber,zeta,Alpha\n\
+             \"Tom \"\"T\"\", Jr.\",a-1, 138 ,z,中\tx\n\
+             Ann,,139,,\n\
+             {long},b,140,z,a\n\
+             {within},c,141,z,a\n\
+             Bo,d,142,z,a\n"
+        );
         let mut rows = csv_rows(input.as_bytes()).unwrap();
-        for _ in 0..2 {
+        for _ in 0..5 {
             let (fast, record) = rows
                 .next_with(|_, view| {
                     let view = view.unwrap();
