@@ -5,7 +5,6 @@
 
 use std::cell::RefCell;
 use std::io::{BufRead, Read};
-use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
@@ -28,7 +27,6 @@ pub struct Row {
 /// CSV rows, read lazily. Create with [`csv_rows`].
 pub struct CsvRows<R: Read> {
     reader: csv::Reader<Tracked<R>>,
-    lines: Arc<Mutex<Lines>>,
     columns: Vec<Column>,
     keys: Vec<Vec<u8>>,
     template: Template,
@@ -65,6 +63,13 @@ impl Lines {
 
     /// The line of the row whose parse began at input offset `start`, on csv's line `csv_line`.
     fn line_of(&self, start: u64, csv_line: u64) -> u64 {
+        // Nearly always: the parse began in the last read, not at a blank line.
+        if let Some((base, bytes)) = self.chunks.back()
+            && let Some(b) = start.checked_sub(*base).and_then(|at| bytes.get(usize::try_from(at).ok()?))
+            && *b != b'\n'
+        {
+            return csv_line;
+        }
         let Some(first) = self.chunks.iter().rposition(|(base, _)| *base <= start) else { return csv_line };
         let mut breaks = 0;
         let mut at = start;
@@ -85,13 +90,13 @@ impl Lines {
 struct Tracked<R> {
     inner: R,
     offset: u64,
-    lines: Arc<Mutex<Lines>>,
+    lines: Lines,
 }
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.lines.lock().unwrap_or_else(|e| e.into_inner()).keep(self.offset, &buf[..n]);
+        self.lines.keep(self.offset, &buf[..n]);
         self.offset += n as u64;
         Ok(n)
     }
@@ -117,8 +122,7 @@ impl Column {
 /// Opens CSV input and reads its header. Fails when the input is empty or the header has no
 /// `calleeNumber` column, an empty column name or a repeated one.
 pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
-    let lines = Arc::new(Mutex::new(Lines::default()));
-    let tracked = Tracked { inner: input, offset: 0, lines: lines.clone() };
+    let tracked = Tracked { inner: input, offset: 0, lines: Lines::default() };
     // Rows end at `\n` only: a `\r` before it is whitespace the fields are trimmed of, so CRLF files read
     // like LF files and every row's recorded start is its first byte.
     let mut reader = csv::ReaderBuilder::new()
@@ -186,7 +190,7 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
     let template = Template::new(&keys, &order);
     let raw = csv::ByteRecord::new();
     let window = Box::new([0; WINDOW + BLOCK]);
-    Ok(CsvRows { reader, lines, columns, keys, template, order, number, out_id, raw, window, done: false })
+    Ok(CsvRows { reader, columns, keys, template, order, number, out_id, raw, window, done: false })
 }
 
 /// A row's JSON with every column present, form-encoded, as the text around its values: `{"a":"` before
@@ -358,7 +362,7 @@ impl<R: Read> CsvRows<R> {
             let before = self.reader.position().clone();
             let result = self.reader.read_byte_record(&mut self.raw);
             let start = self.raw.position().unwrap_or(&before);
-            let line = self.lines.lock().unwrap_or_else(|e| e.into_inner()).line_of(start.byte(), start.line());
+            let line = self.reader.get_ref().lines.line_of(start.byte(), start.line());
             match result {
                 Ok(false) => {
                     self.done = true;
