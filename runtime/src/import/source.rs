@@ -286,7 +286,7 @@ impl CsvView<'_> {
     /// in byte order, an empty outId left out, every call variable as a string. Keys are encoded once per
     /// file; only values are encoded per row.
     pub fn write_form_encoded_json(&self, out: &mut Vec<u8>) {
-        let has_empty_out_id = self.out_id.is_some_and(|i| self.field(i).is_empty());
+        let has_empty_out_id = self.out_id.is_some_and(|i| self.field_bytes(i).is_empty());
         if has_empty_out_id || !self.write_from_template(out) {
             self.write_key_by_key(out);
         }
