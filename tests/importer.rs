@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use acsgen::aiccs::CalleeRecord;
 use acsgen::aiccs::Client;
-use acsgen::import::{ImportOptions, csv_rows, import_rows};
+use acsgen::import::{ImportOptions, Row, csv_rows, import_channel, import_rows};
 use acsgen::{Config, RetryPolicy};
 use acsgen_emulator::{Emulator, Faults, RunningEmulator};
 use acsgen_tests::{target_dir, workspace_root};
@@ -103,6 +104,56 @@ async fn the_sample_file_is_imported_exactly() {
     let written = report(&dir.join("report.json"));
     assert_eq!(written["imported"], 3000);
     assert_eq!(written["batches"][1]["batch_id"].as_i64(), summary.batches[1].batch_id, "exact integers");
+}
+
+/// Rows from an async source: a producer task feeds a channel while the import runs. Repeated outIds are
+/// rejected wherever they fall in a batch, alone or in a run nearly a batch long, in line order, and the
+/// batches stay full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_from_a_channel_are_imported_with_repeats_rejected() {
+    let emulator = Emulator::new().start_local().await.unwrap();
+    let client = client(&emulator);
+    let task = emulator.create_task();
+    let dir = scratch("channel");
+    let mut options = ImportOptions::new(task.clone(), dir.join("report.json"));
+    options.rate = None;
+    options.batch_size = 10;
+    // Lines 2..=251: outId i for line i, except every line divisible by 7 repeats line 2's ID, and lines
+    // 40..=49 take lines 10..=19's IDs (new only for line 44: line 14 took line 2's); line 100 has no
+    // calleeNumber.
+    let rows: Vec<(u64, String, String)> = (2u64..=251)
+        .map(|line| {
+            let id = match line {
+                40..=49 => format!("id-{}", line - 30),
+                l if l % 7 == 0 => "id-2".to_owned(),
+                l => format!("id-{l}"),
+            };
+            (line, if line == 100 { String::new() } else { format!("1{line:010}") }, id)
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let expected: Vec<u64> =
+        rows.iter().filter(|(_, number, id)| number.is_empty() || !seen.insert(id.clone())).map(|r| r.0).collect();
+    assert!(expected.len() > 40 && expected.contains(&40) && !expected.contains(&44));
+    let (tx, rx) = tokio::sync::mpsc::channel(3);
+    let producer = tokio::spawn(async move {
+        for (line, number, id) in rows {
+            tx.send(Row { line, record: Ok(CalleeRecord::new(number).out_id(id)) }).await.unwrap();
+        }
+    });
+    let summary = import_channel(&client, &options, rx, |_| {}).await.unwrap();
+    producer.await.unwrap();
+    let rejected = expected.len();
+    assert_eq!((summary.rejected_count as usize, summary.uncertain_count), (rejected, 0));
+    assert_eq!(summary.imported as usize, 250 - rejected);
+    let lines: Vec<u64> = summary.rejected_sample.iter().map(|r| r.line).collect();
+    assert_eq!(lines, expected, "rejections in line order");
+    assert!(summary.rejected_sample.iter().any(|r| r.line == 100 && r.reason == "missing calleeNumber"));
+    assert!(summary.batches.iter().rev().skip(1).all(|b| b.records == 10), "every batch but the last is full");
+    let stored = emulator.callees(&task).unwrap();
+    let ids: HashSet<&str> = stored.iter().map(|c| c.record["outId"].as_str().unwrap()).collect();
+    assert_eq!((stored.len(), ids.len()), (250 - rejected, 250 - rejected), "each stored once");
+    assert!(ids.contains("id-2") && !ids.contains("id-100"));
 }
 
 #[test]
