@@ -172,6 +172,14 @@ impl Params {
         }
     }
 
+    /// Takes back the buffer given to [`push_form_encoded_pair`](Self::push_form_encoded_pair) as `name`
+    /// (removing the parameter), when nothing else holds it any more: for callers that reuse buffers.
+    pub(crate) fn reclaim_form_encoded_pair(&mut self, name: &str) -> Option<Vec<u8>> {
+        let at = self.form_encoded.iter().position(|(k, _)| k == name)?;
+        let (_, pair) = self.form_encoded.swap_remove(at);
+        pair.try_into_mut().ok().map(Vec::from)
+    }
+
     /// Header parameters.
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
@@ -451,6 +459,24 @@ mod tests {
         let mut params = Params::new();
         params.push_form_encoded_pair("Name", b"%5B%5D".to_vec());
         assert_eq!(params.form_body().unwrap(), &b"Name=%5B%5D"[..]);
+    }
+
+    #[test]
+    fn a_whole_pair_buffer_comes_back_once_nothing_else_holds_it() {
+        let mut pair = Vec::with_capacity(4096);
+        pair.extend_from_slice(b"PhoneNumberList=%5B%5D");
+        let address = pair.as_ptr();
+        let mut params = Params::new();
+        params.push_form_encoded_pair("PhoneNumberList", pair.clone());
+        let body = params.form_body().unwrap();
+        assert_eq!(params.reclaim_form_encoded_pair("PhoneNumberList"), None, "the body still holds it");
+        drop(body);
+        params.push_form_encoded_pair("PhoneNumberList", pair);
+        let body = params.form_body().unwrap();
+        drop(body);
+        let back = params.reclaim_form_encoded_pair("PhoneNumberList").unwrap();
+        assert_eq!((back.as_ptr(), back.capacity(), &back[..]), (address, 4096, &b"PhoneNumberList=%5B%5D"[..]));
+        assert!(params.form_body().is_none(), "the parameter is gone");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 use super::dedup::{self, SeenIds};
 use super::source;
@@ -90,6 +91,30 @@ const SEPARATOR: &[u8] = b"%2C";
 /// How far ahead of the row being checked the outId table's memory is requested.
 const PREFETCH_AHEAD: usize = 16;
 
+/// Batch buffers larger than this are not reused (a batch of unusually long rows should not keep its memory).
+const MAX_SPARE: usize = 4 << 20;
+
+/// The importing side's end of the buffer return: each batch's buffer, once sent (or skipped), goes back
+/// to the batcher to be filled again, sparing a fresh allocation's page faults and allocator work per batch.
+#[derive(Clone)]
+pub(super) struct Spares(mpsc::Sender<Vec<u8>>);
+
+impl Spares {
+    /// A return path: this end, and the one [`Batcher::reuse`] takes.
+    pub(super) fn new() -> (Self, mpsc::Receiver<Vec<u8>>) {
+        let (tx, rx) = mpsc::channel();
+        (Self(tx), rx)
+    }
+
+    /// Hands `buffer` back (emptied), unless it has grown past [`MAX_SPARE`].
+    pub(super) fn give(&self, mut buffer: Vec<u8>) {
+        if buffer.capacity() <= MAX_SPARE {
+            buffer.clear();
+            let _ = self.0.send(buffer);
+        }
+    }
+}
+
 /// Checks rows and groups them into batches. Deterministic: the same input always gives the same batches,
 /// which is what lets a resumed run recognise them.
 ///
@@ -116,6 +141,8 @@ pub(super) struct Batcher {
     next_seq: u64,
     /// A `Stop` was handed over: nothing more is read.
     stopped: bool,
+    /// Buffers of batches already sent, to fill again.
+    spares: Option<mpsc::Receiver<Vec<u8>>>,
 }
 
 /// A row of the batch whose outId is not settled yet.
@@ -140,7 +167,13 @@ impl Batcher {
             ready: VecDeque::new(),
             next_seq: 0,
             stopped: false,
+            spares: None,
         }
+    }
+
+    /// Fills buffers handed back through `spares` (see [`Spares`]) before allocating new ones.
+    pub(super) fn reuse(&mut self, spares: mpsc::Receiver<Vec<u8>>) {
+        self.spares = Some(spares);
     }
 
     /// Takes in one row; what it completes is then available from [`next`](Self::next).
@@ -291,8 +324,10 @@ impl Batcher {
             return;
         }
         self.encoded.extend_from_slice(b"%5D");
-        // The next batch is likely the same size: allocate it once instead of growing it.
-        let next = Vec::with_capacity(self.encoded.len() + self.encoded.len() / 8);
+        // The next batch is likely the same size: a buffer handed back, or one allocated at that size
+        // instead of grown.
+        let spare = self.spares.as_ref().and_then(|spares| spares.try_recv().ok());
+        let next = spare.unwrap_or_else(|| Vec::with_capacity(self.encoded.len() + self.encoded.len() / 8));
         let batch = Batch {
             seq: self.next_seq,
             lines: std::mem::replace(&mut self.lines, Vec::with_capacity(self.batch_size)),
@@ -490,6 +525,40 @@ mod tests {
         batcher.push(line, Ok(&CalleeRecord::new("1")));
         batcher.finish();
         assert!(batcher.next().is_none(), "nothing after a stop");
+    }
+
+    #[test]
+    fn a_buffer_handed_back_is_filled_again() {
+        let (spares, returned) = Spares::new();
+        let mut batcher = Batcher::new(2, std::env::temp_dir());
+        batcher.reuse(returned);
+        let mut batch = |numbers: &[&str]| {
+            for (line, number) in (2..).zip(numbers) {
+                batcher.push(line, Ok(&CalleeRecord::new(*number)));
+            }
+            batcher.finish();
+            match batcher.next() {
+                Some(Item::Batch(batch)) => batch,
+                _ => panic!("a batch"),
+            }
+        };
+        let first = batch(&["1", "2"]);
+        let address = first.encoded.as_ptr();
+        // Sent: its buffer goes back. The batch being built already has its own; the one after it gets it.
+        spares.give(first.encoded);
+        let second = batch(&["3", "4"]);
+        let third = batch(&["5"]);
+        assert_ne!(second.encoded.as_ptr(), address);
+        assert_eq!(third.encoded.as_ptr(), address);
+        assert_eq!(records_of(&third), serde_json::json!([{"calleeNumber": "5"}]));
+    }
+
+    #[test]
+    fn oversized_buffers_are_not_kept() {
+        let (spares, returned) = Spares::new();
+        spares.give(Vec::with_capacity(MAX_SPARE + 1));
+        spares.give(Vec::with_capacity(10));
+        assert_eq!(returned.try_iter().map(|b| b.capacity()).collect::<Vec<_>>(), [10]);
     }
 
     proptest::proptest! {

@@ -40,7 +40,7 @@ use crate::decode::decode_response;
 use crate::encode::{Location, Params};
 use crate::error::Error;
 use crate::retry::{Failure, is_safe_to_resend};
-use batch::{Batch, Batcher, Item};
+use batch::{Batch, Batcher, Item, Spares};
 use journal::{BatchState, Journal, JournalBatch};
 use pace::Pace;
 use report::Spool;
@@ -219,14 +219,16 @@ async fn import_with(
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
     let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
+    let (spares, returned) = Spares::new();
     let reader = tokio::task::spawn_blocking(move || {
         let mut batcher = Batcher::new(batch_size, scratch);
+        batcher.reuse(returned);
         let mut send = |item| tx.blocking_send(item).is_ok();
         read(&mut batcher, &mut send);
         batcher.finish();
         hand_over(&mut batcher, &mut send);
     });
-    let result = run(client, options, rx, progress).await;
+    let result = run(client, options, rx, spares, progress).await;
     let _ = reader.await;
     result
 }
@@ -251,8 +253,10 @@ pub async fn import_channel(
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
     let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
+    let (spares, returned) = Spares::new();
     let reader = tokio::spawn(async move {
         let mut batcher = Batcher::new(batch_size, scratch);
+        batcher.reuse(returned);
         let mut open = true;
         while open {
             match rows.recv().await {
@@ -269,7 +273,7 @@ pub async fn import_channel(
             }
         }
     });
-    let result = run(client, options, rx, progress).await;
+    let result = run(client, options, rx, spares, progress).await;
     let _ = reader.await;
     result
 }
@@ -331,17 +335,22 @@ fn classify(result: Result<crate::aiccs::ImportTaskNumberDatasResponse, Error>, 
 /// Sends one batch: the parameters are encoded once (exactly as the generated request encodes them, its
 /// records already JSON) and go through the runtime's pipeline — signing, retries, time limits — with the
 /// operation's own metadata; throttling and unreachability (nothing acted on) get `rounds` more tries after
-/// the client's own retries.
-async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> Sent {
+/// the client's own retries. Gives back the batch's buffer, for reuse, when the HTTP stack has let go of it.
+async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> (Sent, Option<Vec<u8>>) {
     let mut params = Params::new();
     params.push_text(Location::Query, "TaskId", task_id.to_owned());
     params.push_text(Location::Query, "DataType", DataType::Json.as_str().to_owned());
     params.push_form_encoded_pair("PhoneNumberList", encoded);
+    let sent = send_params(client, task_id, &params, rounds).await;
+    (sent, params.reclaim_form_encoded_pair("PhoneNumberList"))
+}
+
+async fn send_params(client: &Client, task_id: &str, params: &Params, rounds: u32) -> Sent {
     let meta = <ImportTaskNumberDatasRequest as Operation>::META;
     let service = client.service_client();
     let mut round = 0;
     loop {
-        let result = match service.execute(&meta, &params).await {
+        let result = match service.execute(&meta, params).await {
             Ok(raw) => {
                 let request_id = raw.request_id;
                 decode_response(raw.body).map_err(|source| Error::Decode { action: meta.action, request_id, source })
@@ -410,6 +419,7 @@ async fn run(
     client: &Client,
     options: &ImportOptions,
     mut items: mpsc::Receiver<Item>,
+    spares: Spares,
     mut progress: impl FnMut(&Progress) + Send,
 ) -> Result<Summary, ImportError> {
     let (journal, recovered) =
@@ -544,12 +554,14 @@ async fn run(
                         BatchState::NotSent => true,
                     };
                     if !resend {
+                        spares.give(batch.encoded);
                         progress(&counters);
                         continue;
                     }
                 }
                 if options.dry_run {
                     summary.would_import += records as u64;
+                    spares.give(batch.encoded);
                     continue;
                 }
                 let Some(journal) = journal.clone() else { continue };
@@ -565,6 +577,7 @@ async fn run(
                     answers_unsynced = false;
                 }
                 let (client, pace, task_id, rounds) = (client.clone(), pace.clone(), options.task_id.clone(), options.safe_retry_rounds);
+                let spares = spares.clone();
                 in_flight.spawn(async move {
                     let Batch { seq, lines, encoded } = batch;
                     if !journaled {
@@ -573,7 +586,10 @@ async fn run(
                             return (seq, lines, Sent::Stop(format!("{e}: stopped before sending, to keep the journal complete")));
                         }
                     }
-                    let sent = send(&client, &task_id, encoded, rounds).await;
+                    let (sent, spent) = send(&client, &task_id, encoded, rounds).await;
+                    if let Some(buffer) = spent {
+                        spares.give(buffer);
+                    }
                     let event = match &sent {
                         Sent::Imported(batch_id) => json!({"event": "imported", "seq": seq, "batch_id": batch_id}),
                         Sent::Uncertain(error) => json!({"event": "uncertain", "seq": seq, "error": error}),
