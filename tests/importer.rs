@@ -69,15 +69,22 @@ fn line_of(out_id: &str) -> u64 {
     out_id.trim_start_matches("row-").parse::<u64>().unwrap() + 2
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sample_file_is_imported_exactly() {
+/// An emulator, a client for it, a new task, a scratch directory and options for an unpaced library import
+/// into that task, reporting to `report.json` there.
+async fn library_import(name: &str) -> (RunningEmulator, Client, String, PathBuf, ImportOptions) {
     let emulator = Emulator::new().start_local().await.unwrap();
     let client = client(&emulator);
     let task = emulator.create_task();
-    let dir = scratch("sample");
-    let sample = workspace_root().join("examples/data/callees.csv");
+    let dir = scratch(name);
     let mut options = ImportOptions::new(task.clone(), dir.join("report.json"));
     options.rate = None;
+    (emulator, client, task, dir, options)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sample_file_is_imported_exactly() {
+    let (emulator, client, task, dir, options) = library_import("sample").await;
+    let sample = workspace_root().join("examples/data/callees.csv");
     let rows = csv_rows(std::io::BufReader::new(std::fs::File::open(&sample).unwrap())).unwrap();
     let summary = import_rows(&client, &options, rows, |_| {}).await.unwrap();
     assert_eq!((summary.imported, summary.rejected_count, summary.uncertain_count), (3000, 0, 0));
@@ -111,12 +118,7 @@ async fn the_sample_file_is_imported_exactly() {
 /// batches stay full.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rows_from_a_channel_are_imported_with_repeats_rejected() {
-    let emulator = Emulator::new().start_local().await.unwrap();
-    let client = client(&emulator);
-    let task = emulator.create_task();
-    let dir = scratch("channel");
-    let mut options = ImportOptions::new(task.clone(), dir.join("report.json"));
-    options.rate = None;
+    let (emulator, client, task, _dir, mut options) = library_import("channel").await;
     options.batch_size = 10;
     // Lines 2..=251: outId i for line i, except every line divisible by 7 repeats line 2's ID, and lines
     // 40..=49 take lines 10..=19's IDs (new only for line 44: line 14 took line 2's); line 100 has no
