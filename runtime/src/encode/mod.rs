@@ -8,10 +8,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use percent::{
-    BLOCK, WINDOW, Window, form_encode_into, form_encode_json_text, form_encode_json_text_at, percent_decode,
-    percent_encode, percent_encode_into,
-};
+pub(crate) use percent::{BLOCK, WINDOW, Window, form_encode_json_text_at};
+pub use percent::{form_encode_into, form_encode_json_text, percent_decode, percent_encode, percent_encode_into};
 
 /// Where a parameter travels (the metadata's `in`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -172,8 +170,10 @@ impl Params {
         }
     }
 
-    /// Takes back the buffer given to [`push_form_encoded_pair`](Self::push_form_encoded_pair) as `name`
-    /// (removing the parameter), when nothing else holds it any more: for callers that reuse buffers.
+    /// Takes back the buffer of the pre-encoded parameter `name` (removing the parameter) when nothing else
+    /// holds it any more: for callers that reuse buffers. It is the buffer given to
+    /// [`push_form_encoded_pair`](Self::push_form_encoded_pair) when that buffer already began with the
+    /// name, and a new one otherwise.
     pub(crate) fn reclaim_form_encoded_pair(&mut self, name: &str) -> Option<Vec<u8>> {
         let at = self.form_encoded.iter().position(|(k, _)| k == name)?;
         let (_, pair) = self.form_encoded.swap_remove(at);

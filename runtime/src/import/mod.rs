@@ -233,49 +233,54 @@ async fn import_with(
     result
 }
 
-/// Sends what the batcher has ready; false once the importing side has stopped listening.
+/// Sends what the batcher has ready; false when reading should end: the importing side has stopped
+/// listening, or the batcher has stopped.
 fn hand_over(batcher: &mut Batcher, send: &mut dyn FnMut(Item) -> bool) -> bool {
     while let Some(item) = batcher.next() {
         if !send(item) {
             return false;
         }
     }
-    true
+    !batcher.stopped()
 }
 
 /// Imports rows arriving on a channel (an async source: fill it from anywhere; close it to finish).
 pub async fn import_channel(
     client: &Client,
     options: &ImportOptions,
-    mut rows: mpsc::Receiver<Row>,
+    rows: mpsc::Receiver<Row>,
     progress: impl FnMut(&Progress) + Send,
 ) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
     let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
     let (spares, returned) = Spares::new();
-    let reader = tokio::spawn(async move {
-        let mut batcher = Batcher::new(batch_size, scratch);
-        batcher.reuse(returned);
-        let mut open = true;
-        while open {
-            match rows.recv().await {
-                Some(row) => batcher.push(row.line, row.record.as_ref().map_err(String::clone)),
-                None => {
-                    batcher.finish();
-                    open = false;
-                }
-            }
-            while let Some(item) = batcher.next() {
-                if tx.send(item).await.is_err() {
-                    return;
-                }
-            }
-        }
-    });
+    let mut batcher = Batcher::new(batch_size, scratch);
+    batcher.reuse(returned);
+    let reader = tokio::spawn(read_channel(batcher, rows, tx));
     let result = run(client, options, rx, spares, progress).await;
     let _ = reader.await;
     result
+}
+
+/// Feeds `rows` to the batcher and what it makes to `items`, until the rows end, the importing side stops
+/// listening, or the batcher stops; then `rows` is dropped, so the source sees that nothing more is taken.
+async fn read_channel(mut batcher: Batcher, mut rows: mpsc::Receiver<Row>, items: mpsc::Sender<Item>) {
+    loop {
+        let row = rows.recv().await;
+        match &row {
+            Some(row) => batcher.push(row.line, row.record.as_ref().map_err(String::clone)),
+            None => batcher.finish(),
+        }
+        while let Some(item) = batcher.next() {
+            if items.send(item).await.is_err() {
+                return;
+            }
+        }
+        if row.is_none() || batcher.stopped() {
+            return;
+        }
+    }
 }
 
 /// How one batch's request ended.
@@ -630,6 +635,61 @@ async fn run(
 mod tests {
     use super::*;
     use crate::aiccs::CalleeRecord;
+
+    /// Unique outIds, one per line from 2 on, until `stop` says so.
+    fn unique_rows() -> impl Iterator<Item = Row> {
+        (2u64..).map(|line| Row { line, record: Ok(CalleeRecord::new("1").out_id(line.to_string())) })
+    }
+
+    /// Past the outId table's capacity the check needs its scratch file; here it cannot have one.
+    fn failing_batcher() -> Batcher {
+        Batcher::new(MAX_BATCH, PathBuf::from("/nonexistent/acsgen-scratch"))
+    }
+
+    #[test]
+    fn a_stop_ends_reading_from_an_iterator() {
+        let mut batcher = failing_batcher();
+        let mut items = Vec::new();
+        let mut send = |item| {
+            items.push(item);
+            true
+        };
+        let mut read = 0;
+        for row in unique_rows() {
+            read += 1;
+            assert!(read < 2 * dedup::RECENT, "still reading after the stop");
+            batcher.push(row.line, row.record.as_ref().map_err(String::clone));
+            if !hand_over(&mut batcher, &mut send) {
+                break;
+            }
+        }
+        assert!(matches!(items.last(), Some(Item::Stop(m)) if m.contains("/nonexistent/acsgen-scratch")));
+    }
+
+    #[tokio::test]
+    async fn a_stop_ends_reading_from_a_channel_and_the_source_is_told() {
+        let (rows_tx, rows) = mpsc::channel(16);
+        let (items_tx, mut items) = mpsc::channel(4);
+        // A source that never ends by itself: it stops when its rows are no longer taken.
+        let source = tokio::spawn(async move {
+            let mut sent = 0;
+            for row in unique_rows() {
+                if rows_tx.send(row).await.is_err() {
+                    break;
+                }
+                sent += 1;
+                assert!(sent < 2 * dedup::RECENT, "still taking rows after the stop");
+            }
+        });
+        let reader = tokio::spawn(read_channel(failing_batcher(), rows, items_tx));
+        let mut last = None;
+        while let Some(item) = items.recv().await {
+            last = Some(item);
+        }
+        assert!(matches!(last, Some(Item::Stop(_))), "the stop is the last item");
+        reader.await.unwrap();
+        source.await.unwrap();
+    }
 
     #[test]
     fn limits_agree_with_the_generated_validation() {
