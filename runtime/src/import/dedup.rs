@@ -89,13 +89,19 @@ impl Table {
     fn probe(&self, fp: u64) -> Result<(), (usize, usize)> {
         let mut b = Self::home(fp);
         loop {
+            // All eight slots compared at once, without a branch per slot (how many are filled varies
+            // from bucket to bucket, which a loop stopping at the first empty one mispredicts). Slots fill
+            // from the front and are never emptied, so `fp` cannot sit after an empty slot.
+            let (mut found, mut empty) = (0u32, 0u32);
             for (i, slot) in self.buckets[b].0.iter().enumerate() {
-                if *slot == fp {
-                    return Ok(());
-                }
-                if *slot == 0 {
-                    return Err((b, i));
-                }
+                found |= u32::from(*slot == fp) << i;
+                empty |= u32::from(*slot == 0) << i;
+            }
+            if found != 0 {
+                return Ok(());
+            }
+            if empty != 0 {
+                return Err((b, empty.trailing_zeros() as usize));
             }
             b = (b + 1) & (BUCKETS - 1);
         }
