@@ -84,6 +84,10 @@ impl Lines {
 
     /// The line of the row whose parse began at input offset `start`, on csv's line `csv_line`.
     fn line_of(&self, start: u64, csv_line: u64) -> u64 {
+        // Nearly always: the parse began in the last read, and no blank line starts there.
+        if self.chunks.back().is_some_and(|last| last.offset <= start && last.bytes.is_none()) {
+            return csv_line;
+        }
         let Some(first) = self.chunks.iter().rposition(|c| c.offset <= start) else { return csv_line };
         let mut breaks = 0;
         let mut at = start;
