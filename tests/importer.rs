@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use acsgen::aiccs::CalleeRecord;
-use acsgen::aiccs::Client;
+use acsgen::aiccs::{CalleeRecord, Client};
 use acsgen::import::{ImportOptions, Row, csv_rows, import_channel, import_rows};
 use acsgen::{Config, RetryPolicy};
 use acsgen_emulator::{Emulator, Faults, RunningEmulator};

@@ -65,8 +65,22 @@ pub(super) enum Item {
     Stop(String),
 }
 
+/// The request parameter a batch is the value of.
+pub(super) const PARAMETER: &str = "PhoneNumberList";
+
 /// How a batch's wire form starts: the parameter's name, then the JSON array's `[`.
 const BATCH_START: &[u8] = b"PhoneNumberList=%5B";
+
+// BATCH_START spells `PARAMETER=`.
+const _: () = {
+    let (name, start) = (PARAMETER.as_bytes(), BATCH_START);
+    assert!(start.len() > name.len() && start[name.len()] == b'=');
+    let mut i = 0;
+    while i < name.len() {
+        assert!(name[i] == start[i]);
+        i += 1;
+    }
+};
 
 /// A batch, already in its wire form: `PhoneNumberList=` and the records as the compact JSON array it
 /// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting
@@ -101,12 +115,6 @@ const MAX_SPARE: usize = 4 << 20;
 pub(super) struct Spares(mpsc::Sender<Vec<u8>>);
 
 impl Spares {
-    /// A return path: this end, and the one [`Batcher::reuse`] takes.
-    pub(super) fn new() -> (Self, mpsc::Receiver<Vec<u8>>) {
-        let (tx, rx) = mpsc::channel();
-        (Self(tx), rx)
-    }
-
     /// Hands `buffer` back (emptied), unless it has grown past [`MAX_SPARE`].
     pub(super) fn give(&self, mut buffer: Vec<u8>) {
         if buffer.capacity() <= MAX_SPARE {
@@ -173,9 +181,12 @@ impl Batcher {
         }
     }
 
-    /// Fills buffers handed back through `spares` (see [`Spares`]) before allocating new ones.
-    pub(super) fn reuse(&mut self, spares: mpsc::Receiver<Vec<u8>>) {
-        self.spares = Some(spares);
+    /// A batcher that fills the buffers handed back through the [`Spares`] it comes with before
+    /// allocating new ones.
+    pub(super) fn with_spares(batch_size: usize, scratch: PathBuf) -> (Self, Spares) {
+        let (tx, rx) = mpsc::channel();
+        let batcher = Self { spares: Some(rx), ..Self::new(batch_size, scratch) };
+        (batcher, Spares(tx))
     }
 
     /// Takes in one row; what it completes is then available from [`next`](Self::next).
@@ -383,7 +394,7 @@ mod tests {
     /// What a batch carries: its records' JSON, read back from the wire form.
     fn records_of(batch: &Batch) -> serde_json::Value {
         let (name, value) = form_urlencoded::parse(&batch.encoded).next().expect("one parameter");
-        assert_eq!(name, "PhoneNumberList");
+        assert_eq!(name, PARAMETER);
         assert_eq!(form_urlencoded::parse(&batch.encoded).count(), 1, "a single parameter");
         serde_json::from_str(&value).expect("the batch carries a JSON array")
     }
@@ -540,9 +551,7 @@ mod tests {
 
     #[test]
     fn a_buffer_handed_back_is_filled_again() {
-        let (spares, returned) = Spares::new();
-        let mut batcher = Batcher::new(2, std::env::temp_dir());
-        batcher.reuse(returned);
+        let (mut batcher, spares) = Batcher::with_spares(2, std::env::temp_dir());
         let mut batch = |numbers: &[&str]| {
             for (line, number) in (2..).zip(numbers) {
                 batcher.push(line, Ok(&CalleeRecord::new(*number)));
@@ -566,10 +575,11 @@ mod tests {
 
     #[test]
     fn oversized_buffers_are_not_kept() {
-        let (spares, returned) = Spares::new();
+        let (batcher, spares) = Batcher::with_spares(2, std::env::temp_dir());
         spares.give(Vec::with_capacity(MAX_SPARE + 1));
         spares.give(Vec::with_capacity(10));
-        assert_eq!(returned.try_iter().map(|b| b.capacity()).collect::<Vec<_>>(), [10]);
+        let returned = batcher.spares.as_ref().unwrap().try_iter().map(|b| b.capacity()).collect::<Vec<_>>();
+        assert_eq!(returned, [10]);
     }
 
     proptest::proptest! {

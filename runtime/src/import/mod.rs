@@ -218,11 +218,8 @@ async fn import_with(
 ) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
-    let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
-    let (spares, returned) = Spares::new();
+    let (mut batcher, spares) = Batcher::with_spares(options.batch_size, options.scratch_dir());
     let reader = tokio::task::spawn_blocking(move || {
-        let mut batcher = Batcher::new(batch_size, scratch);
-        batcher.reuse(returned);
         let mut send = |item| tx.blocking_send(item).is_ok();
         read(&mut batcher, &mut send);
         batcher.finish();
@@ -253,10 +250,7 @@ pub async fn import_channel(
 ) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
-    let (batch_size, scratch) = (options.batch_size, options.scratch_dir());
-    let (spares, returned) = Spares::new();
-    let mut batcher = Batcher::new(batch_size, scratch);
-    batcher.reuse(returned);
+    let (batcher, spares) = Batcher::with_spares(options.batch_size, options.scratch_dir());
     let reader = tokio::spawn(read_channel(batcher, rows, tx));
     let result = run(client, options, rx, spares, progress).await;
     let _ = reader.await;
@@ -345,9 +339,9 @@ async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> 
     let mut params = Params::new();
     params.push_text(Location::Query, "TaskId", task_id.to_owned());
     params.push_text(Location::Query, "DataType", DataType::Json.as_str().to_owned());
-    params.push_form_encoded_pair("PhoneNumberList", encoded);
+    params.push_form_encoded_pair(batch::PARAMETER, encoded);
     let sent = send_params(client, task_id, &params, rounds).await;
-    (sent, params.reclaim_form_encoded_pair("PhoneNumberList"))
+    (sent, params.reclaim_form_encoded_pair(batch::PARAMETER))
 }
 
 async fn send_params(client: &Client, task_id: &str, params: &Params, rounds: u32) -> Sent {
@@ -636,7 +630,7 @@ mod tests {
     use super::*;
     use crate::aiccs::CalleeRecord;
 
-    /// Unique outIds, one per line from 2 on, until `stop` says so.
+    /// Rows with unique outIds, one per line from line 2 on, without end.
     fn unique_rows() -> impl Iterator<Item = Row> {
         (2u64..).map(|line| Row { line, record: Ok(CalleeRecord::new("1").out_id(line.to_string())) })
     }
