@@ -13,7 +13,7 @@ use tracing::Instrument as _;
 use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::decode::{Decode, decode_response};
-use crate::encode::{EncodeError, Params};
+use crate::encode::{EncodeError, EncodedForm, Params};
 use crate::endpoint::{self, Endpoint, EndpointError, ServiceEndpoints};
 use crate::error::{Error, ServiceError};
 use crate::retry::{Failure, should_retry};
@@ -164,14 +164,23 @@ impl ServiceClient {
 
     /// Validates, encodes, sends and decodes one request.
     pub async fn send<O: Operation>(&self, request: &O) -> Result<O::Output, Error> {
-        let action = O::META.action;
-        self.same_service::<O>()?;
-        Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
-        let mut params = Params::new();
-        request.encode(&mut params).map_err(|source| Error::Encode { action, source })?;
-        let raw = self.execute(&O::META, &params).await?;
+        let (params, body) = self.prepare(request, None)?;
+        self.send_prepared::<O>(&params, body).await
+    }
+
+    /// Like [`send`](Self::send), for a caller that brings the form body already encoded: `request`'s
+    /// other parameters (query, headers) are validated and encoded as usual and must leave its form
+    /// parameters unset; `form` is the body, sent as it is, neither copied nor encoded again, by every
+    /// attempt. Signing, retries, time limits and decoding are those of [`send`](Self::send).
+    pub async fn send_with_form<O: Operation>(&self, request: &O, form: EncodedForm) -> Result<O::Output, Error> {
+        let (params, body) = self.prepare(request, Some(form))?;
+        self.send_prepared::<O>(&params, body).await
+    }
+
+    async fn send_prepared<O: Operation>(&self, params: &Params, body: Body) -> Result<O::Output, Error> {
+        let raw = self.dispatch(&O::META, params, body).await?;
         let request_id = raw.request_id;
-        decode_response(raw.body).map_err(|source| Error::Decode { action, request_id, source })
+        decode_response(raw.body).map_err(|source| Error::Decode { action: O::META.action, request_id, source })
     }
 
     /// Validates, encodes and signs `request` with the given credentials, time and nonce, without sending
@@ -184,14 +193,24 @@ impl ServiceClient {
         time: SystemTime,
         nonce: &str,
     ) -> Result<SignedRequest, Error> {
+        let (params, body) = self.prepare(request, None)?;
+        let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
+        Ok(self.sign(&O::META, &params, body, endpoint, credentials, time, nonce, None))
+    }
+
+    /// What every way of sending shares: the request must be this product's; it is validated and
+    /// encoded; its body is made once, from its parameters or from the `form` the caller brought.
+    fn prepare<O: Operation>(&self, request: &O, form: Option<EncodedForm>) -> Result<(Params, Body), Error> {
         let action = O::META.action;
         self.same_service::<O>()?;
         Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
         let mut params = Params::new();
         request.encode(&mut params).map_err(|source| Error::Encode { action, source })?;
-        let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
-        let body = prepare_body(&params);
-        Ok(self.sign(&O::META, &params, body, endpoint, credentials, time, nonce, None))
+        let body = match form {
+            None => Body::of(&params),
+            Some(form) => Body::form(&params, form).map_err(|source| Error::Encode { action, source })?,
+        };
+        Ok((params, body))
     }
 
     /// A request of another product's operation cannot go through this client.
@@ -214,6 +233,10 @@ impl ServiceClient {
     /// Sends already-encoded parameters for any action of this product, with signing, retries and time
     /// limits; returns the JSON answer. For operations newer than your spec.
     pub async fn execute(&self, meta: &OperationMeta, params: &Params) -> Result<RawResponse, Error> {
+        self.dispatch(meta, params, Body::of(params)).await
+    }
+
+    async fn dispatch(&self, meta: &OperationMeta, params: &Params, body: Body) -> Result<RawResponse, Error> {
         let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
         let span = tracing::info_span!(
             "acsgen.call",
@@ -225,12 +248,17 @@ impl ServiceClient {
             request_id = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.run(meta, params, endpoint).instrument(span).await
+        self.run(meta, params, body, endpoint).instrument(span).await
     }
 
-    async fn run(&self, meta: &OperationMeta, params: &Params, endpoint: &Endpoint) -> Result<RawResponse, Error> {
+    async fn run(
+        &self,
+        meta: &OperationMeta,
+        params: &Params,
+        body: Body,
+        endpoint: &Endpoint,
+    ) -> Result<RawResponse, Error> {
         let action = meta.action;
-        let body = prepare_body(params);
         let timeouts = self.config.timeouts();
         let policy = self.config.retry_policy();
         let started = Instant::now();
@@ -377,7 +405,7 @@ impl ServiceClient {
                 query.push(("Version".into(), self.service.version.to_owned()));
                 query.push(("Format".into(), "json".to_owned()));
                 query.extend(params.query().iter().cloned());
-                let signed: Vec<(String, String)> = query.iter().cloned().chain(params.form_decoded()).collect();
+                let signed: Vec<(String, String)> = query.iter().cloned().chain(body.form_pairs()).collect();
                 let signature = v1::sign(meta.method.as_str(), &signed, &key, &timestamp, nonce);
                 query.extend(signature.params);
             }
@@ -404,14 +432,37 @@ impl ServiceClient {
     }
 }
 
-fn prepare_body(params: &Params) -> Body {
-    if let Some(form) = params.form_body() {
-        return Body { bytes: form, content_type: Some("application/x-www-form-urlencoded") };
+const FORM: &str = "application/x-www-form-urlencoded";
+
+impl Body {
+    /// The body `params` make: their form parameters, else their JSON body, else nothing.
+    fn of(params: &Params) -> Self {
+        if let Some(form) = params.form_body() {
+            return Body { bytes: form, content_type: Some(FORM) };
+        }
+        if let Some(json) = params.json_body() {
+            return Body { bytes: json.into(), content_type: Some("application/json; charset=utf-8") };
+        }
+        Body { bytes: bytes::Bytes::new(), content_type: None }
     }
-    if let Some(json) = params.json_body() {
-        return Body { bytes: json.into(), content_type: Some("application/json; charset=utf-8") };
+
+    /// `form` as the body of a request whose `params` must then have no body of their own.
+    fn form(params: &Params, form: EncodedForm) -> Result<Self, EncodeError> {
+        let mut own: Vec<&str> = params.form().iter().map(|(name, _)| name.as_str()).collect();
+        own.extend(params.json_body().is_some().then_some("(the JSON body)"));
+        if !own.is_empty() {
+            return Err(EncodeError::new(format!(
+                "the form body was given already encoded, and the request sets its own body too ({}): leave those unset",
+                own.join(", ")
+            )));
+        }
+        Ok(Body { bytes: form.into_bytes(), content_type: Some(FORM) })
     }
-    Body { bytes: bytes::Bytes::new(), content_type: None }
+
+    /// The form's pairs, decoded (none for another body): what a V1 signature signs.
+    fn form_pairs(&self) -> Vec<(String, String)> {
+        if self.content_type == Some(FORM) { EncodedForm::new(self.bytes.clone()).decoded() } else { Vec::new() }
+    }
 }
 
 /// Reads an HTTP answer: an error status, or `"Success": false` in a 200, is a service error.
@@ -478,5 +529,90 @@ fn log_failure(attempt: u32, latency_ms: u64, failure: &AttemptError) {
         AttemptError::Undecodable { reason, .. } => {
             tracing::debug!(attempt, latency_ms, reason = reason.as_str(), "unreadable answer")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::encode::{Location, Style};
+    use crate::endpoint::{EndpointRule, ServiceEndpoints};
+    use crate::validate::Validator;
+
+    static SERVICE: Service = Service {
+        product: "lists",
+        version: "2024-01-01",
+        endpoints: ServiceEndpoints { product: "lists", rule: EndpointRule::Central, map: &[] },
+    };
+
+    /// An operation with a query parameter and an optional form parameter holding JSON.
+    struct Load {
+        id: String,
+        items: Option<serde_json::Value>,
+    }
+
+    impl Validate for Load {
+        fn validate(&self, v: &mut Validator) {
+            v.field("Id", |v| v.max_length(&self.id, 8));
+        }
+    }
+
+    impl Operation for Load {
+        type Output = serde_json::Value;
+        const SERVICE: &'static Service = &SERVICE;
+        const META: OperationMeta = OperationMeta { action: "Load", method: Method::Post, idempotent: false };
+        fn encode(&self, params: &mut Params) -> Result<(), EncodeError> {
+            params.push(Location::Query, "Id", Style::Default, &self.id)?;
+            if let Some(items) = &self.items {
+                params.push(Location::Form, "Items", Style::Json, items)?;
+            }
+            Ok(())
+        }
+    }
+
+    fn client(version: SignatureVersion) -> ServiceClient {
+        let config = Config::builder()
+            .endpoint("http://127.0.0.1:9")
+            .credentials(Credentials::new("id", "secret"))
+            .signature_version(version)
+            .build()
+            .unwrap();
+        ServiceClient::new(&config, &SERVICE)
+    }
+
+    fn signed(client: &ServiceClient, request: &Load, form: Option<EncodedForm>) -> Result<SignedRequest, Error> {
+        let (params, body) = client.prepare(request, form)?;
+        let endpoint = client.endpoint().unwrap();
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        Ok(client.sign(&Load::META, &params, body, endpoint, &Credentials::new("id", "secret"), time, "n", None))
+    }
+
+    /// A form body brought already encoded is sent, and signed, exactly as the request's own form
+    /// parameter would have been.
+    #[test]
+    fn an_encoded_form_is_sent_and_signed_as_the_typed_request_would_be() {
+        let items = serde_json::json!([{"calleeNumber": "138 0000", "名": "a+b&c=d"}]);
+        for version in [SignatureVersion::V3, SignatureVersion::V1] {
+            let client = client(version);
+            let typed = Load { id: "x1".into(), items: Some(items.clone()) };
+            let expected = signed(&client, &typed, None).unwrap();
+            let form = EncodedForm::new(client.prepare(&typed, None).unwrap().1.bytes);
+            let bare = Load { id: "x1".into(), items: None };
+            let got = signed(&client, &bare, Some(form)).unwrap();
+            assert_eq!(got, expected, "{version:?}");
+            assert!(got.url.contains("Signature=") || got.header("authorization").is_some());
+        }
+    }
+
+    #[test]
+    fn an_encoded_form_beside_the_requests_own_body_is_refused_before_sending() {
+        let client = client(SignatureVersion::V3);
+        let typed = Load { id: "x1".into(), items: Some(serde_json::json!([])) };
+        let err = signed(&client, &typed, Some(EncodedForm::new(&b"Items=%5B%5D"[..]))).unwrap_err();
+        assert!(err.is_not_sent(), "{err}");
+        assert!(err.to_string().contains("already encoded") && err.to_string().contains("Items"), "{err}");
+        let invalid = Load { id: "too long an id".into(), items: None };
+        let err = signed(&client, &invalid, Some(EncodedForm::new(&b"Items=%5B%5D"[..]))).unwrap_err();
+        assert!(matches!(err, Error::Validation { .. }), "the rest of the request is still validated: {err}");
     }
 }

@@ -72,9 +72,6 @@ impl serde::ser::Error for EncodeError {
 pub struct Params {
     query: Vec<(String, String)>,
     form: Vec<(String, String)>,
-    /// Form parameters already in `application/x-www-form-urlencoded` form: the name, and the whole
-    /// `name=value` pair as it goes into the body (see [`Params::push_form_encoded`]).
-    form_encoded: Vec<(String, bytes::Bytes)>,
     headers: Vec<(String, String)>,
     body: Option<serde_json::Map<String, serde_json::Value>>,
 }
@@ -86,7 +83,6 @@ impl fmt::Debug for Params {
         f.debug_struct("Params")
             .field("query", &names(&self.query))
             .field("form", &names(&self.form))
-            .field("form_encoded", &self.form_encoded.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>())
             .field("headers", &names(&self.headers))
             .field("body", &self.body.as_ref().map(|b| b.keys().cloned().collect::<Vec<_>>()))
             .finish()
@@ -130,54 +126,9 @@ impl Params {
         &self.query
     }
 
-    /// Form-body parameters, in the order they were added (pre-encoded ones not included; see
-    /// [`Params::form_decoded`]).
+    /// Form-body parameters, in the order they were added.
     pub fn form(&self) -> &[(String, String)] {
         &self.form
-    }
-
-    /// Every form-body parameter as decoded text, pre-encoded ones decoded (what a V1 signature signs).
-    pub fn form_decoded(&self) -> Vec<(String, String)> {
-        let mut pairs = self.form.clone();
-        for (name, pair) in &self.form_encoded {
-            // An encoded name holds no `=`: the value starts after the first.
-            let value = pair.iter().position(|b| *b == b'=').map_or(&pair[..], |i| &pair[i + 1..]);
-            let plus_as_space: Vec<u8> = value.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
-            let text = percent_encoding::percent_decode(&plus_as_space).decode_utf8_lossy().into_owned();
-            pairs.push((name.clone(), text));
-        }
-        pairs
-    }
-
-    /// Adds a form parameter whose value is already form-encoded (RFC 3986 with `+` for space, as
-    /// [`form_encode_into`] writes it) — for bulk values encoded as they were built.
-    pub fn push_form_encoded(&mut self, name: impl Into<String>, encoded: Vec<u8>) {
-        let name = name.into();
-        let mut pair = pair_prefix(&name);
-        pair.extend_from_slice(&encoded);
-        self.form_encoded.push((name, pair.into()));
-    }
-
-    /// Adds a form parameter written whole, `name=value`, both form-encoded: `pair` must start with the
-    /// encoded `name` and `=` (when it does not, it is taken as the value alone). A body of this one
-    /// parameter is `pair` itself, not a copy — for bulk values built in their wire form.
-    pub fn push_form_encoded_pair(&mut self, name: impl Into<String>, pair: Vec<u8>) {
-        let name = name.into();
-        if pair.starts_with(&pair_prefix(&name)) {
-            self.form_encoded.push((name, pair.into()));
-        } else {
-            self.push_form_encoded(name, pair);
-        }
-    }
-
-    /// Takes back the buffer of the pre-encoded parameter `name` (removing the parameter) when nothing else
-    /// holds it any more: for callers that reuse buffers. It is the buffer given to
-    /// [`push_form_encoded_pair`](Self::push_form_encoded_pair) when that buffer already began with the
-    /// name, and a new one otherwise.
-    pub(crate) fn reclaim_form_encoded_pair(&mut self, name: &str) -> Option<Vec<u8>> {
-        let at = self.form_encoded.iter().position(|(k, _)| k == name)?;
-        let (_, pair) = self.form_encoded.swap_remove(at);
-        pair.try_into_mut().ok().map(Vec::from)
     }
 
     /// Header parameters.
@@ -207,39 +158,19 @@ impl Params {
     /// The form body as the official SDKs write it: keys sorted, `application/x-www-form-urlencoded`.
     pub fn form_body(&self) -> Option<bytes::Bytes> {
         if self.form.is_empty() {
-            match self.form_encoded.as_slice() {
-                [] => return None,
-                [(_, pair)] => return Some(pair.clone()),
-                _ => {}
-            }
+            return None;
         }
-        let mut pairs: Vec<(&str, FormValue<'_>)> = self
-            .form
-            .iter()
-            .map(|(k, v)| (k.as_str(), FormValue::Text(v)))
-            .chain(self.form_encoded.iter().map(|(k, pair)| (k.as_str(), FormValue::Pair(pair))))
-            .collect();
-        pairs.sort_by(|a, b| a.0.cmp(b.0));
-        let size = pairs
-            .iter()
-            .map(|(k, v)| match v {
-                FormValue::Text(t) => k.len() + 2 + t.len() * 3 / 2,
-                FormValue::Pair(pair) => pair.len() + 1,
-            })
-            .sum();
+        let mut pairs: Vec<&(String, String)> = self.form.iter().collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let size = pairs.iter().map(|(k, v)| k.len() + 2 + v.len() * 3 / 2).sum();
         let mut out = Vec::with_capacity(size);
         for (i, (k, v)) in pairs.into_iter().enumerate() {
             if i > 0 {
                 out.push(b'&');
             }
-            match v {
-                FormValue::Text(t) => {
-                    form_encode_into(&mut out, k);
-                    out.push(b'=');
-                    form_encode_into(&mut out, t);
-                }
-                FormValue::Pair(pair) => out.extend_from_slice(pair),
-            }
+            form_encode_into(&mut out, k);
+            out.push(b'=');
+            form_encode_into(&mut out, v);
         }
         Some(out.into())
     }
@@ -247,6 +178,46 @@ impl Params {
     /// The JSON body (`in: body` parameters), compact.
     pub fn json_body(&self) -> Option<Vec<u8>> {
         self.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default())
+    }
+}
+
+/// A form body its caller has already encoded: `name=value` pairs joined by `&`, each name and value in
+/// the `application/x-www-form-urlencoded` form the official SDKs write (RFC 3986's unreserved characters
+/// as they are, space as `+`, every other byte as `%XX`: what [`form_encode_into`] writes). For values
+/// built straight in their wire form, such as a long list of records, which the runtime then neither
+/// copies nor encodes again. Sent with [`ServiceClient::send_with_form`](crate::ServiceClient::send_with_form).
+///
+/// The bytes are shared, not copied: a caller that keeps a clone of them can take its buffer back
+/// (`bytes::Bytes::try_into_mut`) once the call has ended and nothing else holds it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EncodedForm(bytes::Bytes);
+
+impl EncodedForm {
+    /// The body `bytes`, taken as they are: the caller answers for their encoding.
+    pub fn new(bytes: impl Into<bytes::Bytes>) -> Self {
+        Self(bytes.into())
+    }
+
+    /// The body.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The pairs, decoded (`+` as space, `%XX` as the byte; bytes that are not UTF-8 replaced): what a V1
+    /// signature signs.
+    pub fn decoded(&self) -> Vec<(String, String)> {
+        form_urlencoded::parse(&self.0).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    }
+
+    pub(crate) fn into_bytes(self) -> bytes::Bytes {
+        self.0
+    }
+}
+
+impl fmt::Debug for EncodedForm {
+    // The body carries user data: its size only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EncodedForm(<{} bytes>)", self.0.len())
     }
 }
 
@@ -268,20 +239,6 @@ pub fn extra_between<'a, V>(
     let low = after.map_or(Bound::Unbounded, Bound::Excluded);
     let high = before.map_or(Bound::Unbounded, Bound::Excluded);
     map.range::<str, _>((low, high))
-}
-
-/// `name=`, form-encoded: how a form pair starts.
-fn pair_prefix(name: &str) -> Vec<u8> {
-    let mut prefix = Vec::with_capacity(name.len() + 1);
-    form_encode_into(&mut prefix, name);
-    prefix.push(b'=');
-    prefix
-}
-
-enum FormValue<'a> {
-    Text(&'a str),
-    /// A whole `name=value` pair, already encoded.
-    Pair(&'a [u8]),
 }
 
 /// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it.
@@ -432,51 +389,15 @@ mod tests {
     }
 
     #[test]
-    fn pre_encoded_form_values_join_the_body_in_order() {
+    fn an_encoded_form_decodes_to_the_pairs_params_encode() {
         let mut params = Params::new();
-        params.push(Location::Form, "Zeta", Style::Default, "a b").unwrap();
-        let mut encoded = Vec::new();
-        form_encode_into(&mut encoded, r#"[{"k":"v w"}]"#);
-        params.push_form_encoded("PhoneNumberList", encoded);
-        assert_eq!(params.form_body().unwrap(), &b"PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D&Zeta=a+b"[..]);
-        let decoded = params.form_decoded();
-        assert_eq!(decoded[1], ("PhoneNumberList".to_owned(), r#"[{"k":"v w"}]"#.to_owned()));
-    }
-
-    #[test]
-    fn a_body_of_one_whole_pair_is_that_pair_not_a_copy() {
-        let mut params = Params::new();
-        let pair = b"PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D".to_vec();
-        let address = pair.as_ptr();
-        params.push_form_encoded_pair("PhoneNumberList", pair);
-        let body = params.form_body().unwrap();
-        assert_eq!(body.as_ptr(), address);
-        assert_eq!(params.form_decoded(), [("PhoneNumberList".to_owned(), r#"[{"k":"v w"}]"#.to_owned())]);
-        // Another parameter beside it: the body is built, in name order.
-        params.push(Location::Form, "Alpha", Style::Default, "x").unwrap();
-        assert_eq!(params.form_body().unwrap(), &b"Alpha=x&PhoneNumberList=%5B%7B%22k%22%3A%22v+w%22%7D%5D"[..]);
-        // A pair without its name in front gets it.
-        let mut params = Params::new();
-        params.push_form_encoded_pair("Name", b"%5B%5D".to_vec());
-        assert_eq!(params.form_body().unwrap(), &b"Name=%5B%5D"[..]);
-    }
-
-    #[test]
-    fn a_whole_pair_buffer_comes_back_once_nothing_else_holds_it() {
-        let mut pair = Vec::with_capacity(4096);
-        pair.extend_from_slice(b"PhoneNumberList=%5B%5D");
-        let address = pair.as_ptr();
-        let mut params = Params::new();
-        params.push_form_encoded_pair("PhoneNumberList", pair.clone());
-        let body = params.form_body().unwrap();
-        assert_eq!(params.reclaim_form_encoded_pair("PhoneNumberList"), None, "the body still holds it");
-        drop(body);
-        params.push_form_encoded_pair("PhoneNumberList", pair);
-        let body = params.form_body().unwrap();
-        drop(body);
-        let back = params.reclaim_form_encoded_pair("PhoneNumberList").unwrap();
-        assert_eq!((back.as_ptr(), back.capacity(), &back[..]), (address, 4096, &b"PhoneNumberList=%5B%5D"[..]));
-        assert!(params.form_body().is_none(), "the parameter is gone");
+        params.push(Location::Form, "Zeta", Style::Default, "a b+c").unwrap();
+        params.push(Location::Form, "List", Style::Json, &json!([{"k": "v w", "名": "%"}])).unwrap();
+        let form = EncodedForm::new(params.form_body().unwrap());
+        let mut sorted = params.form().to_vec();
+        sorted.sort();
+        assert_eq!(form.decoded(), sorted);
+        assert_eq!(format!("{form:?}"), format!("EncodedForm(<{} bytes>)", form.as_bytes().len()));
     }
 
     #[test]

@@ -65,22 +65,9 @@ pub(super) enum Item {
     Stop(String),
 }
 
-/// The request parameter a batch is the value of.
-pub(super) const PARAMETER: &str = "PhoneNumberList";
-
-/// How a batch's wire form starts: the parameter's name, then the JSON array's `[`.
+/// How a batch's wire form starts: the parameter's name, `PhoneNumberList`, then the JSON array's `[`
+/// (a test checks the whole body against what the generated request encodes).
 const BATCH_START: &[u8] = b"PhoneNumberList=%5B";
-
-// BATCH_START spells `PARAMETER=`.
-const _: () = {
-    let (name, start) = (PARAMETER.as_bytes(), BATCH_START);
-    assert!(start.len() > name.len() && start[name.len()] == b'=');
-    let mut i = 0;
-    while i < name.len() {
-        assert!(name[i] == start[i]);
-        i += 1;
-    }
-};
 
 /// A batch, already in its wire form: `PhoneNumberList=` and the records as the compact JSON array it
 /// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting
@@ -394,7 +381,7 @@ mod tests {
     /// What a batch carries: its records' JSON, read back from the wire form.
     fn records_of(batch: &Batch) -> serde_json::Value {
         let (name, value) = form_urlencoded::parse(&batch.encoded).next().expect("one parameter");
-        assert_eq!(name, PARAMETER);
+        assert_eq!(name, "PhoneNumberList");
         assert_eq!(form_urlencoded::parse(&batch.encoded).count(), 1, "a single parameter");
         serde_json::from_str(&value).expect("the batch carries a JSON array")
     }
@@ -456,6 +443,30 @@ mod tests {
         }
         take(&mut batch, &mut items);
         items
+    }
+
+    #[test]
+    fn a_batch_is_the_form_body_the_generated_request_encodes() {
+        use crate::Operation;
+        use crate::aiccs::{DataType, ImportTaskNumberDatasRequest};
+        let records = vec![
+            CalleeRecord::new("13800000000").out_id("a").variables("name", "Tom, Jr."),
+            CalleeRecord::new("13900000000").variables("城市", "杭州 \"x\""),
+        ];
+        let mut batcher = Batcher::new(10, std::env::temp_dir());
+        for (line, record) in (2..).zip(&records) {
+            batcher.push(line, Ok(record));
+        }
+        batcher.finish();
+        let Some(Item::Batch(batch)) = batcher.next() else { panic!("a batch") };
+        let mut request = ImportTaskNumberDatasRequest::new("t", DataType::Json);
+        request.phone_number_list = Some(records);
+        let mut params = crate::encode::Params::new();
+        request.encode(&mut params).unwrap();
+        assert_eq!(
+            String::from_utf8(batch.encoded).unwrap(),
+            String::from_utf8(params.form_body().unwrap().to_vec()).unwrap()
+        );
     }
 
     #[test]

@@ -34,10 +34,8 @@ use tokio::task::JoinSet;
 pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
 pub use source::{CsvRows, CsvView, JsonlRows, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
 
-use crate::Operation;
 use crate::aiccs::{Client, DataType, ImportTaskNumberDatasRequest};
-use crate::decode::decode_response;
-use crate::encode::{Location, Params};
+use crate::encode::EncodedForm;
 use crate::error::Error;
 use crate::retry::{Failure, is_safe_to_resend};
 use batch::{Batch, Batcher, Item, Spares};
@@ -331,35 +329,21 @@ fn classify(result: Result<crate::aiccs::ImportTaskNumberDatasResponse, Error>, 
     }
 }
 
-/// Sends one batch: the parameters are encoded once (exactly as the generated request encodes them, its
-/// records already JSON) and go through the runtime's pipeline — signing, retries, time limits — with the
-/// operation's own metadata; throttling and unreachability (nothing acted on) get `rounds` more tries after
-/// the client's own retries. Gives back the batch's buffer, for reuse, when the HTTP stack has let go of it.
+/// Sends one batch through the runtime's pipeline — the operation's own request, with the batch's wire
+/// form as its form body — with signing, retries and time limits; throttling and unreachability (nothing
+/// acted on) get `rounds` more tries after the client's own retries. Gives back the batch's buffer, for
+/// reuse, when the HTTP stack has let go of it.
 async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> (Sent, Option<Vec<u8>>) {
-    let mut params = Params::new();
-    params.push_text(Location::Query, "TaskId", task_id.to_owned());
-    params.push_text(Location::Query, "DataType", DataType::Json.as_str().to_owned());
-    params.push_form_encoded_pair(batch::PARAMETER, encoded);
-    let sent = send_params(client, task_id, &params, rounds).await;
-    (sent, params.reclaim_form_encoded_pair(batch::PARAMETER))
-}
-
-async fn send_params(client: &Client, task_id: &str, params: &Params, rounds: u32) -> Sent {
-    let meta = <ImportTaskNumberDatasRequest as Operation>::META;
+    let request = ImportTaskNumberDatasRequest::new(task_id, DataType::Json);
+    let body = bytes::Bytes::from(encoded);
     let service = client.service_client();
     let mut round = 0;
-    loop {
-        let result = match service.execute(&meta, params).await {
-            Ok(raw) => {
-                let request_id = raw.request_id;
-                decode_response(raw.body).map_err(|source| Error::Decode { action: meta.action, request_id, source })
-            }
-            Err(e) => Err(e),
-        };
+    let sent = loop {
+        let result = service.send_with_form(&request, EncodedForm::new(body.clone())).await;
         match classify(result, task_id) {
-            Ok(sent) => return sent,
+            Ok(sent) => break sent,
             Err(reason) if round >= rounds => {
-                return Sent::Stop(format!(
+                break Sent::Stop(format!(
                     "the service kept refusing without acting after {} rounds of retries ({reason}); try again later with --resume",
                     rounds + 1
                 ));
@@ -369,7 +353,8 @@ async fn send_params(client: &Client, task_id: &str, params: &Params, rounds: u3
                 tokio::time::sleep(Duration::from_secs(u64::from(round))).await;
             }
         }
-    }
+    };
+    (sent, body.try_into_mut().ok().map(Vec::from))
 }
 
 /// The journal to write, and what an earlier run recorded.
