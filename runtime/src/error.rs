@@ -157,6 +157,10 @@ pub struct ServiceError {
     pub(crate) body: String,
 }
 
+/// Codes the service returns without having acted on the request.
+const NOT_ACTED_ON_CODES: &[&str] =
+    &["ServiceUnavailable", "SignatureNonceUsed", "InvalidTimeStamp.Expired", "IllegalTimestamp"];
+
 /// Codes that mean the request's timestamp was outside the service's window.
 const CLOCK_SKEW_CODES: &[&str] = &["InvalidTimeStamp.Expired", "IllegalTimestamp", "InvalidTimeStamp.Format"];
 
@@ -234,6 +238,13 @@ impl ServiceError {
     /// True for throttling: a `Throttling*` code, HTTP 429, or an `x-acs-retry-after` header.
     pub fn is_throttling(&self) -> bool {
         self.code.starts_with("Throttling") || self.status == 429 || self.retry_after.is_some()
+    }
+
+    /// True when the service refused the request without acting on it — throttling, `ServiceUnavailable`,
+    /// a nonce or timestamp rejection — so that sending it again cannot apply it twice, whatever the
+    /// operation.
+    pub fn refused_without_acting(&self) -> bool {
+        self.is_throttling() || NOT_ACTED_ON_CODES.contains(&self.code.as_str())
     }
 
     /// True when the request's timestamp was rejected: the local clock is likely wrong.

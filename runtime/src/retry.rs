@@ -68,16 +68,12 @@ pub enum Failure<'a> {
     Service(&'a ServiceError),
 }
 
-/// Codes the service returns without having acted on the request.
-const SAFE_CODES: &[&str] =
-    &["ServiceUnavailable", "SignatureNonceUsed", "InvalidTimeStamp.Expired", "IllegalTimestamp"];
-
 /// True when resending cannot apply the request twice, whatever the operation.
 pub fn is_safe_to_resend(failure: &Failure<'_>) -> bool {
     match failure {
         Failure::Connect => true,
         Failure::NoAnswer => false,
-        Failure::Service(e) => e.is_throttling() || SAFE_CODES.contains(&e.code()),
+        Failure::Service(e) => e.refused_without_acting(),
     }
 }
 
