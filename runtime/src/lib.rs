@@ -53,8 +53,6 @@ pub use acsgen_macros::api;
 #[api(spec = "../api-spec/aiccs-2019-10-15.json", crate = "crate")]
 pub mod aiccs {}
 
-#[cfg(feature = "aiccs")]
-pub mod import;
 pub use client::{Method, Operation, OperationMeta, RawResponse, Service, ServiceClient};
 pub use config::{Config, ConfigBuilder, Timeouts};
 pub use credentials::{Credentials, ProvideCredentials};

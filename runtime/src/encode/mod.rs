@@ -8,8 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub(crate) use percent::{BLOCK, WINDOW, Window, form_encode_json_text_at};
-pub use percent::{form_encode_into, form_encode_json_text, percent_decode, percent_encode, percent_encode_into};
+pub use percent::{form_encode_into, percent_decode, percent_encode, percent_encode_into};
 
 /// Where a parameter travels (the metadata's `in`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

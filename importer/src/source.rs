@@ -6,11 +6,11 @@
 use std::cell::RefCell;
 use std::io::{BufRead, Read};
 
+use acsgen::aiccs::CalleeRecord;
 use serde_json::Value;
 
-use super::ImportError;
-use crate::aiccs::CalleeRecord;
-use crate::encode::{BLOCK, WINDOW, Window, form_encode_into, form_encode_json_text, form_encode_json_text_at};
+use crate::ImportError;
+use crate::wire::{Fields, RowWriter};
 
 /// Rows longer than this are rejected rather than imported (a field that size is not a callee).
 pub const MAX_ROW_BYTES: usize = 1024 * 1024;
@@ -28,14 +28,11 @@ pub struct Row {
 pub struct CsvRows<R: Read> {
     reader: csv::Reader<Tracked<R>>,
     columns: Vec<Column>,
-    keys: Vec<Vec<u8>>,
-    template: Template,
-    order: Vec<usize>,
     number: usize,
     out_id: Option<usize>,
     raw: csv::ByteRecord,
-    /// Where a row's wire form is put together before it is appended in one copy.
-    window: Box<Window>,
+    /// Writes each row in its wire form.
+    writer: RowWriter,
     done: bool,
 }
 
@@ -195,74 +192,12 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
             _ => Column::Variable(n),
         })
         .collect();
-    // `,"name":"` per column, form-encoded once: a row is then one copy per key plus its values.
-    let keys: Vec<Vec<u8>> = columns
-        .iter()
-        .map(|c| {
-            let mut key = Vec::new();
-            form_encode_into(&mut key, &format!(",{}:\"", Value::from(c.name())));
-            key
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..columns.len()).collect();
-    order.sort_by(|a, b| columns[*a].name().cmp(columns[*b].name()));
     let number = columns.iter().position(|c| matches!(c, Column::Number)).unwrap_or_default();
     let out_id = columns.iter().position(|c| matches!(c, Column::OutId));
-    let template = Template::new(&keys, &order);
+    let names: Vec<&str> = columns.iter().map(Column::name).collect();
+    let writer = RowWriter::new(&names, out_id);
     let raw = csv::ByteRecord::new();
-    let window = Box::new([0; WINDOW + BLOCK]);
-    Ok(CsvRows { reader, columns, keys, template, order, number, out_id, raw, window, done: false })
-}
-
-/// A row's JSON with every column present, form-encoded, as the text around its values: `{"a":"` before
-/// the first, `","b":"` between two, `"}` after the last (keys in byte order). Each piece is kept as whole
-/// blocks (the last one padded), copied into a [`Window`] a block at a time.
-#[derive(Debug)]
-struct Template {
-    pieces: Vec<Piece>,
-    len: usize,
-}
-
-#[derive(Debug)]
-struct Piece {
-    blocks: Vec<[u8; BLOCK]>,
-    len: usize,
-}
-
-impl Piece {
-    fn new(text: &[u8]) -> Self {
-        let blocks = text
-            .chunks(BLOCK)
-            .map(|chunk| {
-                let mut block = [0; BLOCK];
-                block[..chunk.len()].copy_from_slice(chunk);
-                block
-            })
-            .collect();
-        Self { blocks, len: text.len() }
-    }
-
-    /// Writes the piece at `at`; gives where it ends (the padding after it is written over next).
-    fn put(&self, window: &mut Window, at: usize) -> usize {
-        for (j, block) in self.blocks.iter().enumerate() {
-            window[(at + j * BLOCK) & (WINDOW - 1)..][..BLOCK].copy_from_slice(block);
-        }
-        at + self.len
-    }
-}
-
-impl Template {
-    fn new(keys: &[Vec<u8>], order: &[usize]) -> Self {
-        let mut pieces = Vec::with_capacity(order.len() + 1);
-        for (n, &i) in order.iter().enumerate() {
-            // keys[i] is `,"name":"`; the first key goes without its comma (`%2C`), after `{`.
-            let piece = if n == 0 { [b"%7B", &keys[i][3..]].concat() } else { [b"%22", &keys[i][..]].concat() };
-            pieces.push(Piece::new(&piece));
-        }
-        pieces.push(Piece::new(b"%22%7D"));
-        let len = pieces.iter().map(|p| p.len).sum();
-        Self { pieces, len }
-    }
+    Ok(CsvRows { reader, columns, number, out_id, raw, writer, done: false })
 }
 
 /// One CSV row as read, borrowed from the reader: what the importer needs, without building a
@@ -273,14 +208,9 @@ pub struct CsvView<'a> {
     /// Where each field sits in `text`.
     record: &'a csv::ByteRecord,
     columns: &'a [Column],
-    /// Each column's `,"name":"`, JSON-escaped and form-encoded once.
-    keys: &'a [Vec<u8>],
-    template: &'a Template,
-    /// Column indices in the byte order of their names: the order keys are written in.
-    order: &'a [usize],
     number: usize,
     out_id: Option<usize>,
-    window: RefCell<&'a mut Window>,
+    writer: RefCell<&'a mut RowWriter>,
 }
 
 impl CsvView<'_> {
@@ -304,60 +234,9 @@ impl CsvView<'_> {
     }
 
     /// Appends, form-encoded, the row as the JSON object the generated `CalleeRecord` serializes to: keys
-    /// in byte order, an empty outId left out, every call variable as a string. Keys are encoded once per
-    /// file; only values are encoded per row.
+    /// in byte order, an empty outId left out, every call variable as a string.
     pub fn write_form_encoded_json(&self, out: &mut Vec<u8>) {
-        let has_empty_out_id = self.out_id.is_some_and(|i| self.field_bytes(i).is_empty());
-        if has_empty_out_id || !self.write_from_template(out) {
-            self.write_key_by_key(out);
-        }
-    }
-
-    /// The common case, every column present, no value JSON escapes and the row's wire form at most a
-    /// [`WINDOW`]: the template's pieces and the values, put together in the window and appended in one
-    /// copy. False, having appended nothing, otherwise.
-    fn write_from_template(&self, out: &mut Vec<u8>) -> bool {
-        // Values are at most the row's text, each byte at most three.
-        if self.template.len + 3 * self.text.len() > WINDOW {
-            return false;
-        }
-        let mut window = self.window.borrow_mut();
-        let mut at = 0;
-        for (piece, &i) in self.template.pieces.iter().zip(self.order) {
-            at = piece.put(&mut window, at);
-            match form_encode_json_text_at(&mut window, at, self.field_bytes(i)) {
-                Some(end) => at = end,
-                None => return false,
-            }
-        }
-        at = self.template.pieces[self.order.len()].put(&mut window, at);
-        out.extend_from_slice(&window[..at]);
-        true
-    }
-
-    /// Any row: key by key, leaving out an empty outId, values JSON-escaped where needed.
-    fn write_key_by_key(&self, out: &mut Vec<u8>) {
-        let mut first = true;
-        for &i in self.order {
-            let value = self.field(i);
-            if Some(i) == self.out_id && value.is_empty() {
-                continue;
-            }
-            let key = &self.keys[i];
-            if first {
-                out.extend_from_slice(b"%7B");
-                out.extend_from_slice(&key[3..]); // without the comma
-                first = false;
-            } else {
-                out.extend_from_slice(key);
-            }
-            if !form_encode_json_text(out, value) {
-                let json = Value::from(value).to_string();
-                form_encode_into(out, &json[1..json.len() - 1]);
-            }
-            out.extend_from_slice(b"%22");
-        }
-        out.extend_from_slice(if first { b"%7B%7D" } else { b"%7D" });
+        self.writer.borrow_mut().write(self, out);
     }
 
     /// The row as a [`CalleeRecord`].
@@ -370,6 +249,18 @@ impl CsvView<'_> {
             }
         }
         callee
+    }
+}
+
+impl Fields for CsvView<'_> {
+    fn text(&self, i: usize) -> &str {
+        self.field(i)
+    }
+    fn bytes(&self, i: usize) -> &[u8] {
+        self.field_bytes(i)
+    }
+    fn len_bound(&self) -> usize {
+        self.text.len()
     }
 }
 
@@ -431,12 +322,9 @@ impl<R: Read> CsvRows<R> {
             text,
             record: &self.raw,
             columns: &self.columns,
-            keys: &self.keys,
-            template: &self.template,
-            order: &self.order,
             number: self.number,
             out_id: self.out_id,
-            window: RefCell::new(&mut self.window),
+            writer: RefCell::new(&mut self.writer),
         };
         Some(f(line, Ok(view)))
     }
@@ -540,6 +428,7 @@ impl<R: BufRead> Iterator for JsonlRows<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use acsgen::encode::form_encode_into;
 
     fn rows(csv: &str) -> Vec<Row> {
         csv_rows(csv.as_bytes()).unwrap().collect()
@@ -562,36 +451,6 @@ mod tests {
         assert_eq!((rows[1].line, second.out_id.as_deref(), second.variables["name"].as_str()), (4, None, "张三"));
         assert_eq!(second.variables["city"], "multi\nline");
         assert_eq!(rows[2].line, 6);
-    }
-
-    #[test]
-    fn fast_json_is_what_the_generated_type_serializes() {
-        // Rows 4 and 5 are written past and just within the window a row is put together in; row 6 comes
-        // after them in the same window.
-        let long = "名".repeat(WINDOW / 9 + 1);
-        let within = "x".repeat(WINDOW - 150);
-        let input = format!(
-            "name,outId,calleeNumber,zeta,Alpha\n\
-             \"Tom \"\"T\"\", Jr.\",a-1, 138 ,z,中\tx\n\
-             Ann,,139,,\n\
-             {long},b,140,z,a\n\
-             {within},c,141,z,a\n\
-             Bo,d,142,z,a\n"
-        );
-        let mut rows = csv_rows(input.as_bytes()).unwrap();
-        for _ in 0..5 {
-            let (fast, record) = rows
-                .next_with(|_, view| {
-                    let view = view.unwrap();
-                    let mut fast = Vec::new();
-                    view.write_form_encoded_json(&mut fast);
-                    (fast, view.to_record())
-                })
-                .unwrap();
-            let mut slow = Vec::new();
-            form_encode_into(&mut slow, &serde_json::to_string(&record).unwrap());
-            assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
-        }
     }
 
     proptest::proptest! {

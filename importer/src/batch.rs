@@ -4,16 +4,17 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
-use super::dedup::{self, SeenIds};
-use super::source;
-use super::{MAX_OUT_ID, RejectedRow};
-use crate::aiccs::CalleeRecord;
-use crate::encode::form_encode_into;
+use acsgen::aiccs::CalleeRecord;
+use acsgen::encode::form_encode_into;
+
+use crate::dedup::{self, SeenIds};
+use crate::source;
+use crate::wire::{SpareBuffers, Spares};
+use crate::{MAX_OUT_ID, RejectedRow};
 
 /// What the batcher needs from a record, whatever it came from.
-pub(super) trait Record {
+pub(crate) trait Record {
     fn callee_number(&self) -> &str;
     fn out_id(&self) -> Option<&str>;
     /// A call variable that reuses a field's name, if any.
@@ -57,7 +58,7 @@ impl Record for source::CsvView<'_> {
 }
 
 /// What the reading side hands over.
-pub(super) enum Item {
+pub(crate) enum Item {
     Rejected(RejectedRow),
     Batch(Batch),
     /// Reading cannot go on (the outId check's scratch file failed at this row). Rejections of earlier rows
@@ -72,17 +73,17 @@ const BATCH_START: &[u8] = b"PhoneNumberList=%5B";
 /// A batch, already in its wire form: `PhoneNumberList=` and the records as the compact JSON array it
 /// carries, form-encoded — the request's whole body. Encoding each record as it is read keeps a waiting
 /// batch small and spares the sending side a second walk over a thousand structures.
-pub(super) struct Batch {
-    pub(super) seq: u64,
-    pub(super) lines: Vec<u64>,
-    pub(super) encoded: Vec<u8>,
+pub(crate) struct Batch {
+    pub(crate) seq: u64,
+    pub(crate) lines: Vec<u64>,
+    pub(crate) encoded: Vec<u8>,
 }
 
 impl Batch {
-    pub(super) fn first_line(&self) -> u64 {
+    pub(crate) fn first_line(&self) -> u64 {
         self.lines.first().copied().unwrap_or_default()
     }
-    pub(super) fn last_line(&self) -> u64 {
+    pub(crate) fn last_line(&self) -> u64 {
         self.lines.last().copied().unwrap_or_default()
     }
 }
@@ -93,24 +94,6 @@ const SEPARATOR: &[u8] = b"%2C";
 /// How far ahead of the row being checked the outId table's memory is requested.
 const PREFETCH_AHEAD: usize = 16;
 
-/// Batch buffers larger than this are not reused (a batch of unusually long rows should not keep its memory).
-const MAX_SPARE: usize = 4 << 20;
-
-/// The importing side's end of the buffer return: each batch's buffer, once sent (or skipped), goes back
-/// to the batcher to be filled again, sparing a fresh allocation's page faults and allocator work per batch.
-#[derive(Clone)]
-pub(super) struct Spares(mpsc::Sender<Vec<u8>>);
-
-impl Spares {
-    /// Hands `buffer` back (emptied), unless it has grown past [`MAX_SPARE`].
-    pub(super) fn give(&self, mut buffer: Vec<u8>) {
-        if buffer.capacity() <= MAX_SPARE {
-            buffer.clear();
-            let _ = self.0.send(buffer);
-        }
-    }
-}
-
 /// Checks rows and groups them into batches. Deterministic: the same input always gives the same batches,
 /// which is what lets a resumed run recognise them.
 ///
@@ -119,7 +102,7 @@ impl Spares {
 /// the memory reads overlap (each row's line is requested a few rows ahead). A repeat found then is taken
 /// out of the batch (which then fills up again), and rejections still come out in the order the rows came
 /// in: those of rows read while a batch's IDs are unsettled are held until they are.
-pub(super) struct Batcher {
+pub(crate) struct Batcher {
     batch_size: usize,
     seen: SeenIds,
     /// The input lines of the batch being built, one per record.
@@ -139,7 +122,7 @@ pub(super) struct Batcher {
     /// A `Stop` was handed over: nothing more is taken in or handed over after it.
     stopped: bool,
     /// Buffers of batches already sent, to fill again.
-    spares: Option<mpsc::Receiver<Vec<u8>>>,
+    spares: Option<SpareBuffers>,
 }
 
 /// A row of the batch whose outId is not settled yet.
@@ -152,7 +135,7 @@ struct Unsettled {
 }
 
 impl Batcher {
-    pub(super) fn new(batch_size: usize, scratch: PathBuf) -> Self {
+    pub(crate) fn new(batch_size: usize, scratch: PathBuf) -> Self {
         Self {
             batch_size,
             seen: SeenIds::new(scratch),
@@ -170,14 +153,14 @@ impl Batcher {
 
     /// A batcher that fills the buffers handed back through the [`Spares`] it comes with before
     /// allocating new ones.
-    pub(super) fn with_spares(batch_size: usize, scratch: PathBuf) -> (Self, Spares) {
-        let (tx, rx) = mpsc::channel();
-        let batcher = Self { spares: Some(rx), ..Self::new(batch_size, scratch) };
-        (batcher, Spares(tx))
+    pub(crate) fn with_spares(batch_size: usize, scratch: PathBuf) -> (Self, Spares) {
+        let (spares, buffers) = crate::wire::spares();
+        let batcher = Self { spares: Some(buffers), ..Self::new(batch_size, scratch) };
+        (batcher, spares)
     }
 
     /// Takes in one row; what it completes is then available from [`next`](Self::next).
-    pub(super) fn push<R: Record>(&mut self, line: u64, record: Result<&R, String>) {
+    pub(crate) fn push<R: Record>(&mut self, line: u64, record: Result<&R, String>) {
         if self.stopped {
             return;
         }
@@ -216,17 +199,17 @@ impl Batcher {
     }
 
     /// The next item ready to hand over.
-    pub(super) fn next(&mut self) -> Option<Item> {
+    pub(crate) fn next(&mut self) -> Option<Item> {
         self.ready.pop_front()
     }
 
     /// Whether a `Stop` was produced: the reading side should stop reading once it is handed over.
-    pub(super) fn stopped(&self) -> bool {
+    pub(crate) fn stopped(&self) -> bool {
         self.stopped
     }
 
     /// Settles and hands over what is left (see [`next`](Self::next)).
-    pub(super) fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if !self.stopped {
             self.settle();
             self.take();
@@ -335,8 +318,11 @@ impl Batcher {
         self.encoded.extend_from_slice(b"%5D");
         // The next batch is likely the same size: a buffer handed back, or one allocated at that size
         // instead of grown.
-        let spare = self.spares.as_ref().and_then(|spares| spares.try_recv().ok());
-        let next = spare.unwrap_or_else(|| Vec::with_capacity(self.encoded.len() + self.encoded.len() / 8));
+        let capacity = self.encoded.len() + self.encoded.len() / 8;
+        let next = match &self.spares {
+            Some(spares) => spares.take(capacity),
+            None => Vec::with_capacity(capacity),
+        };
         let batch = Batch {
             seq: self.next_seq,
             lines: std::mem::replace(&mut self.lines, Vec::with_capacity(self.batch_size)),
@@ -369,7 +355,7 @@ fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::Row;
+    use crate::Row;
     use std::collections::HashSet;
 
     fn row(line: u64, number: &str, out_id: Option<&str>) -> Row {
@@ -447,8 +433,8 @@ mod tests {
 
     #[test]
     fn a_batch_is_the_form_body_the_generated_request_encodes() {
-        use crate::Operation;
-        use crate::aiccs::{DataType, ImportTaskNumberDatasRequest};
+        use acsgen::Operation;
+        use acsgen::aiccs::{DataType, ImportTaskNumberDatasRequest};
         let records = vec![
             CalleeRecord::new("13800000000").out_id("a").variables("name", "Tom, Jr."),
             CalleeRecord::new("13900000000").variables("城市", "杭州 \"x\""),
@@ -461,7 +447,7 @@ mod tests {
         let Some(Item::Batch(batch)) = batcher.next() else { panic!("a batch") };
         let mut request = ImportTaskNumberDatasRequest::new("t", DataType::Json);
         request.phone_number_list = Some(records);
-        let mut params = crate::encode::Params::new();
+        let mut params = acsgen::encode::Params::new();
         request.encode(&mut params).unwrap();
         assert_eq!(
             String::from_utf8(batch.encoded).unwrap(),
@@ -582,15 +568,6 @@ mod tests {
         assert_ne!(second.encoded.as_ptr(), address);
         assert_eq!(third.encoded.as_ptr(), address);
         assert_eq!(records_of(&third), serde_json::json!([{"calleeNumber": "5"}]));
-    }
-
-    #[test]
-    fn oversized_buffers_are_not_kept() {
-        let (batcher, spares) = Batcher::with_spares(2, std::env::temp_dir());
-        spares.give(Vec::with_capacity(MAX_SPARE + 1));
-        spares.give(Vec::with_capacity(10));
-        let returned = batcher.spares.as_ref().unwrap().try_iter().map(|b| b.capacity()).collect::<Vec<_>>();
-        assert_eq!(returned, [10]);
     }
 
     proptest::proptest! {

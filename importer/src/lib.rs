@@ -16,11 +16,14 @@
 //! uncertain, and only `resend_uncertain` sends it again.
 
 mod batch;
-pub mod dedup;
+#[cfg(feature = "cli")]
+pub mod cli;
+mod dedup;
 mod journal;
 mod pace;
-pub mod report;
-pub mod source;
+mod report;
+mod source;
+mod wire;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -34,14 +37,14 @@ use tokio::task::JoinSet;
 pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
 pub use source::{CsvRows, CsvView, JsonlRows, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
 
-use crate::aiccs::{Client, DataType, ImportTaskNumberDatasRequest};
-use crate::encode::EncodedForm;
-use crate::error::Error;
-use crate::retry::{Failure, is_safe_to_resend};
-use batch::{Batch, Batcher, Item, Spares};
+use acsgen::Error;
+use acsgen::aiccs::{Client, DataType, ImportTaskNumberDatasRequest};
+use acsgen::encode::EncodedForm;
+use batch::{Batch, Batcher, Item};
 use journal::{BatchState, Journal, JournalBatch};
 use pace::Pace;
 use report::Spool;
+use wire::Spares;
 
 /// Records one request may carry (`PhoneNumberList` `maxItems` in the spec).
 pub const MAX_BATCH: usize = 1000;
@@ -299,13 +302,16 @@ const CREDENTIAL_CODES: &[&str] = &[
     "Forbidden",
 ];
 
-fn classify(result: Result<crate::aiccs::ImportTaskNumberDatasResponse, Error>, task_id: &str) -> Result<Sent, String> {
+fn classify(
+    result: Result<acsgen::aiccs::ImportTaskNumberDatasResponse, Error>,
+    task_id: &str,
+) -> Result<Sent, String> {
     let error = match result {
         Ok(answer) => return Ok(Sent::Imported(answer.data)),
         Err(e) => e,
     };
     match &error {
-        Error::Service(e) if is_safe_to_resend(&Failure::Service(e)) => {
+        Error::Service(e) if e.refused_without_acting() => {
             if e.is_clock_skew() {
                 return Ok(Sent::Stop(format!("{error}")));
             }
@@ -331,9 +337,9 @@ fn classify(result: Result<crate::aiccs::ImportTaskNumberDatasResponse, Error>, 
 
 /// Sends one batch through the runtime's pipeline — the operation's own request, with the batch's wire
 /// form as its form body — with signing, retries and time limits; throttling and unreachability (nothing
-/// acted on) get `rounds` more tries after the client's own retries. Gives back the batch's buffer, for
-/// reuse, when the HTTP stack has let go of it.
-async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> (Sent, Option<Vec<u8>>) {
+/// acted on) get `rounds` more tries after the client's own retries. The batch's buffer then goes back to
+/// `spares`, for reuse, if the HTTP stack has let go of it.
+async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32, spares: &Spares) -> Sent {
     let request = ImportTaskNumberDatasRequest::new(task_id, DataType::Json);
     let body = bytes::Bytes::from(encoded);
     let service = client.service_client();
@@ -354,7 +360,8 @@ async fn send(client: &Client, task_id: &str, encoded: Vec<u8>, rounds: u32) -> 
             }
         }
     };
-    (sent, body.try_into_mut().ok().map(Vec::from))
+    spares.give_body(body);
+    sent
 }
 
 /// The journal to write, and what an earlier run recorded.
@@ -570,10 +577,7 @@ async fn run(
                             return (seq, lines, Sent::Stop(format!("{e}: stopped before sending, to keep the journal complete")));
                         }
                     }
-                    let (sent, spent) = send(&client, &task_id, encoded, rounds).await;
-                    if let Some(buffer) = spent {
-                        spares.give(buffer);
-                    }
+                    let sent = send(&client, &task_id, encoded, rounds, &spares).await;
                     let event = match &sent {
                         Sent::Imported(batch_id) => json!({"event": "imported", "seq": seq, "batch_id": batch_id}),
                         Sent::Uncertain(error) => json!({"event": "uncertain", "seq": seq, "error": error}),
@@ -613,7 +617,7 @@ async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aiccs::CalleeRecord;
+    use acsgen::aiccs::CalleeRecord;
 
     /// Rows with unique outIds, one per line from line 2 on, without end.
     fn unique_rows() -> impl Iterator<Item = Row> {
@@ -672,7 +676,7 @@ mod tests {
 
     #[test]
     fn limits_agree_with_the_generated_validation() {
-        use crate::validate::Validator;
+        use acsgen::validate::Validator;
         let mut request = ImportTaskNumberDatasRequest::new("t", DataType::Json);
         request.phone_number_list = Some(vec![CalleeRecord::new("1").out_id("x".repeat(MAX_OUT_ID)); MAX_BATCH]);
         assert!(Validator::check(&request).is_ok());

@@ -38,7 +38,6 @@ pub struct SeenIds {
     recent: Table,
     spilled: Option<Spilled>,
     scratch: PathBuf,
-    len: u64,
 }
 
 /// The sorted file and its page index.
@@ -171,13 +170,7 @@ pub fn fingerprint(id: &str) -> u64 {
 impl SeenIds {
     /// An empty set whose overflow file, when one is needed, goes in `scratch` (a directory).
     pub fn new(scratch: impl Into<PathBuf>) -> Self {
-        Self { filter: Vec::new(), recent: Table::new(), spilled: None, scratch: scratch.into(), len: 0 }
-    }
-
-    /// Records `id`; `Ok(false)` when it was seen before. Fails only when the overflow file cannot be
-    /// written or read.
-    pub fn insert(&mut self, id: &str) -> io::Result<bool> {
-        self.insert_fingerprint(fingerprint(id))
+        Self { filter: Vec::new(), recent: Table::new(), spilled: None, scratch: scratch.into() }
     }
 
     /// Starts loading what [`insert_fingerprint`](Self::insert_fingerprint) will look at for `fp`, so
@@ -190,7 +183,8 @@ impl SeenIds {
         }
     }
 
-    /// [`insert`](Self::insert) for an ID's [`fingerprint`].
+    /// Records the ID whose [`fingerprint`] is `fp`; `Ok(false)` when it was seen before. Fails only when
+    /// the overflow file cannot be written or read.
     pub fn insert_fingerprint(&mut self, fp: u64) -> io::Result<bool> {
         if self.spilled.is_none() {
             if !self.recent.insert(fp) {
@@ -201,21 +195,10 @@ impl SeenIds {
         } else {
             self.recent.insert(fp);
         }
-        self.len += 1;
         if self.recent.len() >= RECENT {
             self.spill()?;
         }
         Ok(true)
-    }
-
-    /// How many IDs are remembered.
-    pub fn len(&self) -> u64 {
-        self.len
-    }
-
-    /// True when nothing is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     fn in_spilled(&mut self, fp: u64) -> io::Result<bool> {
@@ -311,6 +294,17 @@ fn scratch_error(dir: &Path, e: io::Error) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl SeenIds {
+        fn insert(&mut self, id: &str) -> io::Result<bool> {
+            self.insert_fingerprint(fingerprint(id))
+        }
+
+        /// How many IDs are remembered.
+        fn len(&self) -> u64 {
+            self.recent.len() as u64 + self.spilled.as_ref().map_or(0, |s| s.entries)
+        }
+    }
 
     #[test]
     fn repeats_are_found_in_every_tier() {

@@ -9,13 +9,22 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use acsgen::aiccs::{CalleeRecord, Client};
-use acsgen::import::{ImportOptions, Row, csv_rows, import_channel, import_rows};
 use acsgen::{Config, RetryPolicy};
 use acsgen_emulator::{Emulator, Faults, RunningEmulator};
-use acsgen_tests::{target_dir, workspace_root};
+use acsgen_import::{ImportOptions, Row, csv_rows, import_channel, import_rows};
 use serde_json::Value;
 
-const IMPORTER: &str = env!("CARGO_BIN_EXE_import_callees");
+const IMPORTER: &str = env!("CARGO_BIN_EXE_acsgen-import");
+
+/// The workspace root, where the sample data is.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("importer/ sits in the workspace").to_path_buf()
+}
+
+/// The directory build output goes to (`CARGO_TARGET_DIR`, else `target/`).
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
+}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = target_dir().join("tests/importer").join(name);
