@@ -16,7 +16,8 @@ use acsgen::{Config, ProvideCredentials, RetryPolicy, SignatureVersion};
 use clap::{Parser, ValueEnum};
 
 use crate::{
-    CsvRows, ImportError, ImportOptions, JsonlRows, Progress, Summary, csv_rows, import_csv, import_rows, jsonl_rows,
+    CsvRows, ImportError, ImportOptions, JsonlRows, Progress, Stop, Summary, csv_rows, import_csv, import_rows,
+    jsonl_rows,
 };
 
 /// Import callees into an aiccs AI call task.
@@ -288,8 +289,8 @@ async fn run(program: &str, args: &Args) -> Result<ExitCode, String> {
     display.finish();
     let (summary, stopped) = match result {
         Ok(summary) => (summary, None),
-        Err(ImportError::Stopped { message, summary }) => (*summary, Some(message)),
-        Err(e) => return Err(e.to_string()),
+        Err(ImportError::Stopped { reason, summary }) => (*summary, Some(*reason)),
+        Err(e) => return Err(explain(&e)),
     };
     print_summary(&summary, &options, started.elapsed());
     if let Some(running) = &emulator {
@@ -297,9 +298,42 @@ async fn run(program: &str, args: &Args) -> Result<ExitCode, String> {
         println!("the emulator holds {held} records for task {}", summary.task_id);
     }
     match stopped {
-        Some(message) => Err(format!("stopped: {message}")),
+        Some(reason) => Err(format!("stopped: {}", explain_stop(&reason))),
         None if summary.rejected_count > 0 || summary.uncertain_count > 0 => Ok(ExitCode::from(2)),
         None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// What the user reads when the import cannot run: what happened, and what to do about it.
+fn explain(error: &ImportError) -> String {
+    match error {
+        ImportError::NoJournal { .. } => format!("{error}; run without --resume to start an import"),
+        ImportError::EarlierImport { .. } => {
+            format!("{error}: run with --resume to continue it, or remove the file to start over")
+        }
+        ImportError::OtherImport { .. } => format!("{error}; resume with the same task and batch size"),
+        ImportError::Stopped { reason, .. } => format!("stopped: {}", explain_stop(reason)),
+        _ => error.to_string(),
+    }
+}
+
+/// What stopped the run, and what to do before resuming.
+fn explain_stop(reason: &Stop) -> String {
+    let what = reason.to_string();
+    match reason {
+        Stop::CredentialsRefused(_) => format!(
+            "{what}. Check which access key is in use (ALIBABA_CLOUD_ACCESS_KEY_ID, the CLI profile or the credentials file), then run again with --resume"
+        ),
+        Stop::UnknownTask { .. } => format!("{what}: check the task ID (create one with CreateAiCallTask)"),
+        Stop::ClockSkew(_) => format!("{what}; once the clock is right, run again with --resume"),
+        Stop::Unconfigured(_) => format!("{what}; fix it, then run again with --resume"),
+        Stop::KeptRefusing { .. } => format!("{what}; try again later with --resume"),
+        Stop::InputChanged { .. } => format!("{what}; resume with the same input"),
+        Stop::ScratchFile { .. } => {
+            format!("{what}; free some space (or fix the directory), then run again with --resume")
+        }
+        Stop::JournalBeforeSending { .. } => format!("{what}; once it can be written, run again with --resume"),
+        Stop::JournalAfterAnswer { .. } => format!("{what}; resume to finish"),
     }
 }
 

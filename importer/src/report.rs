@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use super::ImportError;
+use crate::ImportError;
 
 /// An imported batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,34 +78,36 @@ pub struct Summary {
 
 /// Rejected rows on their way to the report.
 #[derive(Debug)]
-pub struct Spool {
+pub(crate) struct Spool {
     writer: BufWriter<File>,
     path: PathBuf,
 }
 
 impl Spool {
     /// A spool file at `path`.
-    pub fn create(path: &Path) -> Result<Self, ImportError> {
-        let file = File::create(path).map_err(|e| ImportError::Report(format!("{}: {e}", path.display())))?;
+    pub(crate) fn create(path: &Path) -> Result<Self, ImportError> {
+        let file = File::create(path).map_err(|source| ImportError::Report { path: path.to_owned(), source })?;
         Ok(Self { writer: BufWriter::new(file), path: path.to_owned() })
     }
 
     /// Adds a row.
-    pub fn push(&mut self, row: &RejectedRow) -> Result<(), ImportError> {
+    pub(crate) fn push(&mut self, row: &RejectedRow) -> Result<(), ImportError> {
         let line = json!({"line": row.line, "reason": row.reason});
-        writeln!(self.writer, "{line}").map_err(|e| ImportError::Report(format!("{}: {e}", self.path.display())))
+        writeln!(self.writer, "{line}").map_err(|source| ImportError::Report { path: self.path.clone(), source })
     }
 
     fn finish(mut self) -> Result<PathBuf, ImportError> {
-        self.writer.flush().map_err(|e| ImportError::Report(format!("{}: {e}", self.path.display())))?;
-        Ok(self.path)
+        match self.writer.flush() {
+            Ok(()) => Ok(self.path),
+            Err(source) => Err(ImportError::Report { path: self.path, source }),
+        }
     }
 }
 
 /// Writes the report for `summary` to `path`, taking the rejected rows from `spool` (then removed).
-pub fn write(path: &Path, summary: &Summary, spool: Spool) -> Result<(), ImportError> {
+pub(crate) fn write(path: &Path, summary: &Summary, spool: Spool) -> Result<(), ImportError> {
     let spooled = spool.finish()?;
-    let fail = |e: std::io::Error| ImportError::Report(format!("{}: {e}", path.display()));
+    let fail = |source| ImportError::Report { path: path.to_owned(), source };
     let temporary = path.with_extension("json.partial");
     let mut out = BufWriter::new(File::create(&temporary).map_err(fail)?);
     // Written field by field to keep the documented order (a JSON map would sort the keys).

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use acsgen::aiccs::{CalleeRecord, Client};
 use acsgen::{Config, RetryPolicy};
 use acsgen_emulator::{Emulator, Faults, RunningEmulator};
-use acsgen_import::{ImportOptions, Row, csv_rows, import_channel, import_rows};
+use acsgen_import::{ImportError, ImportOptions, Row, Stop, csv_rows, import_channel, import_rows};
 use serde_json::Value;
 
 const IMPORTER: &str = env!("CARGO_BIN_EXE_acsgen-import");
@@ -164,6 +164,34 @@ async fn rows_from_a_channel_are_imported_with_repeats_rejected() {
     let ids: HashSet<&str> = stored.iter().map(|c| c.record["outId"].as_str().unwrap()).collect();
     assert_eq!((stored.len(), ids.len()), (250 - rejected, 250 - rejected), "each stored once");
     assert!(ids.contains("id-2") && !ids.contains("id-100"));
+}
+
+/// A journal knows the rows each batch held: resuming with another input of the same shape stops at the
+/// first batch that differs and sends nothing; resuming with the input it journaled finishes as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resuming_with_another_input_stops_at_the_first_batch_that_differs() {
+    let (emulator, client, task, _dir, mut options) = library_import("other-input").await;
+    options.batch_size = 100;
+    let rows = |first: u64| {
+        (0..300u64).map(move |i| Row {
+            line: i + 2,
+            record: Ok(CalleeRecord::new(format!("1{:010}", first + i)).out_id(format!("id-{}", first + i))),
+        })
+    };
+    let summary = import_rows(&client, &options, rows(0), |_| {}).await.unwrap();
+    assert_eq!(summary.imported, 300);
+    options.resume = true;
+    match import_rows(&client, &options, rows(1000), |_| {}).await {
+        Err(ImportError::Stopped { reason, summary }) if matches!(*reason, Stop::InputChanged { seq: 0, .. }) => {
+            assert_eq!((summary.imported, summary.uncertain_count), (0, 0));
+            assert!(reason.to_string().contains("batch 0 covered lines 2–101 (100 records, rows hash"), "{reason}");
+        }
+        other => panic!("resumed with another input: {other:?}"),
+    }
+    assert_eq!(emulator.record_count(&task), Some(300), "nothing of the other input was sent");
+    let summary = import_rows(&client, &options, rows(0), |_| {}).await.unwrap();
+    assert_eq!((summary.imported, summary.batches.len()), (300, 3));
+    assert_eq!(emulator.record_count(&task), Some(300));
 }
 
 #[test]

@@ -1,0 +1,255 @@
+//! The importing side: takes what the reading side hands over, sends batches within the rate and the
+//! concurrency, journals them, and settles every outcome. [`run`] opens the journal and turns the loop;
+//! each turn does one of three things:
+//!
+//! - [`Import::answered`]: a send task finished; its batch is settled (or the run stops);
+//! - [`Import::take`]: the reader handed over a rejected row, a batch, or a reason to stop reading;
+//! - [`Import::flush`]: answers wait for the disk and nothing else is ready.
+//!
+//! A batch is settled from an earlier run's journal, counted by a dry run, or dispatched to a send task
+//! ([`Import::batch`], [`Import::dispatch`]), which waits for its turn in the rate, journals it, sends it and
+//! journals the answer ([`send_batch`]).
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::Arc;
+
+use acsgen::aiccs::Client;
+use tokio::sync::mpsc;
+use tokio::task::{JoinError, JoinSet};
+
+use crate::batch::{Batch, Item};
+use crate::error::{BatchRows, Stop};
+use crate::journal::{self, Journal, JournalBatch, JournalFile, Record};
+use crate::pace::Pace;
+use crate::send::{Sent, send};
+use crate::tally::{Progress, Tally};
+use crate::wire::Spares;
+use crate::{ImportError, ImportOptions, Summary};
+
+/// What a send task gives back: the batch's lines, how its request ended, and whether its answer could
+/// not be journaled.
+struct Done {
+    lines: Vec<u64>,
+    sent: Sent,
+    unjournaled: Option<io::Error>,
+}
+
+/// The importing side's state.
+struct Import<'a, P> {
+    client: &'a Client,
+    options: &'a ImportOptions,
+    /// None for a dry run.
+    journal: Option<Journal>,
+    /// What an earlier run's journal recorded, by batch number (empty unless resuming).
+    earlier: HashMap<u64, JournalBatch>,
+    tally: Tally,
+    pace: Arc<Pace>,
+    spares: Spares,
+    in_flight: JoinSet<Done>,
+    /// Why the run stops (the first cause).
+    stopped: Option<Stop>,
+    progress: P,
+}
+
+/// Imports what `items` brings, then writes the report.
+pub(crate) async fn run(
+    client: &Client,
+    options: &ImportOptions,
+    items: mpsc::Receiver<Item>,
+    spares: Spares,
+    progress: impl FnMut(&Progress) + Send,
+) -> Result<Summary, ImportError> {
+    let (journal, earlier) = if options.dry_run { (None, HashMap::new()) } else { open_journal(options)? };
+    let mut import = Import {
+        client,
+        options,
+        journal,
+        earlier,
+        tally: Tally::new(&options.task_id, options.dry_run, &options.report)?,
+        pace: Arc::new(Pace::new(options.rate)),
+        spares,
+        in_flight: JoinSet::new(),
+        stopped: None,
+        progress,
+    };
+    import.drive(items).await?;
+    import.finish()
+}
+
+/// The journal to write, and what an earlier run recorded.
+fn open_journal(options: &ImportOptions) -> Result<(Option<Journal>, HashMap<u64, JournalBatch>), ImportError> {
+    let path = &options.journal;
+    if options.resume {
+        if !path.exists() {
+            return Err(ImportError::NoJournal { path: path.clone() });
+        }
+        let recovered = journal::read(path)?;
+        if recovered.task_id != options.task_id || recovered.batch_size != options.batch_size {
+            let (task_id, batch_size) = (recovered.task_id, recovered.batch_size);
+            return Err(ImportError::OtherImport { path: path.clone(), task_id, batch_size });
+        }
+        let file = JournalFile::append(path, recovered.end)?;
+        return Ok((Some(Journal::new(file)), recovered.batches));
+    }
+    if path.exists() {
+        match journal::read(path) {
+            Ok(earlier) if earlier.task_id == options.task_id => {
+                return Err(ImportError::EarlierImport { path: path.clone(), task_id: earlier.task_id });
+            }
+            // A journal of another task is kept beside the new one.
+            _ => std::fs::rename(path, path.with_extension("journal.old"))
+                .map_err(|source| ImportError::Journal { path: path.clone(), source })?,
+        }
+    }
+    let started = Record::started(&options.task_id, &options.input_label, options.batch_size);
+    Ok((Some(Journal::new(JournalFile::create(path, &started)?)), HashMap::new()))
+}
+
+impl<P: FnMut(&Progress) + Send> Import<'_, P> {
+    /// The loop: until reading has ended, every batch is answered and every answer is on disk.
+    async fn drive(&mut self, mut items: mpsc::Receiver<Item>) -> Result<(), ImportError> {
+        let mut reading = true;
+        while reading || !self.in_flight.is_empty() || self.unflushed() {
+            let room = self.stopped.is_none() && self.in_flight.len() < self.options.concurrency;
+            tokio::select! {
+                biased;
+                Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => self.answered(done)?,
+                item = items.recv(), if reading && room => match item {
+                    Some(item) => self.take(item)?,
+                    None => reading = false,
+                },
+                // Before the loop waits for anything, answers go to disk.
+                () = std::future::ready(()), if self.unflushed() => self.flush(),
+                else => break,
+            }
+            reading &= self.stopped.is_none();
+        }
+        Ok(())
+    }
+
+    /// A send task finished: its batch is settled, and the run stops if its answer says so.
+    fn answered(&mut self, done: Result<Done, JoinError>) -> Result<(), ImportError> {
+        // A send task only ends by returning or panicking (tasks are aborted only when the import is dropped).
+        let done = done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        match done.sent {
+            Sent::Settled(outcome) => self.tally.settle(&done.lines, outcome)?,
+            Sent::Stopped(reason) => self.stop(reason),
+        }
+        if let Some(error) = done.unjournaled {
+            self.stop(Stop::JournalAfterAnswer { error });
+        }
+        (self.progress)(self.tally.progress());
+        Ok(())
+    }
+
+    /// An item from the reading side.
+    fn take(&mut self, item: Item) -> Result<(), ImportError> {
+        match item {
+            Item::Rejected(row) => {
+                self.tally.read(1);
+                self.tally.reject(row)
+            }
+            Item::Batch(batch) => self.batch(batch),
+            Item::Stop(reason) => {
+                self.stop(reason);
+                Ok(())
+            }
+        }
+    }
+
+    /// A batch: settled already by an earlier run, counted by a dry run, or sent.
+    fn batch(&mut self, batch: Batch) -> Result<(), ImportError> {
+        self.tally.read(batch.lines.len());
+        let rows = batch.rows();
+        if let Some(earlier) = self.earlier.get(&batch.seq) {
+            if earlier.rows != rows {
+                self.stop(Stop::InputChanged { seq: batch.seq, journaled: earlier.rows, now: rows });
+                return Ok(());
+            }
+            if let Some(outcome) = earlier.state.outcome(self.options.resend_uncertain) {
+                self.tally.settle(&batch.lines, outcome)?;
+                self.spares.give(batch.encoded);
+                (self.progress)(self.tally.progress());
+                return Ok(());
+            }
+        }
+        match self.journal.clone() {
+            Some(journal) => self.dispatch(batch, rows, journal),
+            None => {
+                self.tally.would_import(batch.lines.len());
+                self.spares.give(batch.encoded);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands `batch` to a send task (its entry journaled here when one flush can cover it and the answers
+    /// waiting: see [`Journal::before_dispatch`]).
+    fn dispatch(&mut self, batch: Batch, rows: BatchRows, journal: Journal) {
+        let pace = self.pace.clone();
+        let journaled = match journal.before_dispatch(batch.seq, &rows, || pace.try_now()) {
+            Ok(journaled) => journaled,
+            Err(error) => return self.stop(Stop::JournalBeforeSending { error }),
+        };
+        let task = Task {
+            client: self.client.clone(),
+            task_id: self.options.task_id.clone(),
+            rounds: self.options.safe_retry_rounds,
+            spares: self.spares.clone(),
+            journal,
+            pace,
+        };
+        self.in_flight.spawn(send_batch(task, batch, rows, journaled));
+    }
+
+    fn unflushed(&self) -> bool {
+        self.journal.as_ref().is_some_and(Journal::has_unflushed)
+    }
+
+    fn flush(&mut self) {
+        if let Some(Err(error)) = self.journal.as_ref().map(Journal::flush) {
+            self.stop(Stop::JournalAfterAnswer { error });
+        }
+    }
+
+    fn stop(&mut self, reason: Stop) {
+        self.stopped.get_or_insert(reason);
+    }
+
+    /// Writes the report; the summary, or why the run stopped with it.
+    fn finish(mut self) -> Result<Summary, ImportError> {
+        let progress = *self.tally.progress();
+        let summary = self.tally.finish(&self.options.report)?;
+        (self.progress)(&progress);
+        match self.stopped {
+            Some(reason) => Err(ImportError::Stopped { reason: Box::new(reason), summary: Box::new(summary) }),
+            None => Ok(summary),
+        }
+    }
+}
+
+/// What a send task needs.
+struct Task {
+    client: Client,
+    task_id: String,
+    rounds: u32,
+    spares: Spares,
+    journal: Journal,
+    pace: Arc<Pace>,
+}
+
+/// Sends one batch in its turn: journaled before it goes (unless the loop did it, `journaled`), its
+/// answer journaled after (flushed by the loop, or by the next batch's entry).
+async fn send_batch(task: Task, batch: Batch, rows: BatchRows, journaled: bool) -> Done {
+    let Batch { seq, lines, encoded, .. } = batch;
+    if !journaled {
+        task.pace.wait().await;
+        if let Err(error) = task.journal.sending(seq, &rows) {
+            return Done { lines, sent: Sent::Stopped(Stop::JournalBeforeSending { error }), unjournaled: None };
+        }
+    }
+    let sent = send(&task.client, &task.task_id, encoded, task.rounds, &task.spares).await;
+    let unjournaled = task.journal.answered(seq, &sent).err();
+    Done { lines, sent, unjournaled }
+}
