@@ -3,11 +3,12 @@
 
 use std::time::SystemTime;
 
-use acsgen::client::{Method, OperationMeta};
+use acsgen::credentials::Credentials;
 use acsgen::encode::{EncodeError, Location, Params, Style};
 use acsgen::endpoint::{EndpointRule, ServiceEndpoints};
 use acsgen::validate::{Validate, Validator};
-use acsgen::{Config, Credentials, Operation, Service, ServiceClient};
+use acsgen::{Config, Operation, Service, ServiceClient};
+use acsgen::{Method, OperationMeta};
 use serde_json::json;
 
 static AICCS: Service = Service {

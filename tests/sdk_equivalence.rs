@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use acsgen::aiccs::{CalleeRecord, Client, DataType};
-use acsgen::{Config, Credentials, RetryPolicy, SignatureVersion};
+use acsgen::credentials::Credentials;
+use acsgen::sign::SignatureVersion;
+use acsgen::{Config, RetryPolicy};
 use acsgen_tests::{ChildServer, python, python_script};
 use serde_json::Value;
 

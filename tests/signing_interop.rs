@@ -3,10 +3,12 @@
 
 use std::process::Command;
 
-use acsgen::client::{Method, OperationMeta};
+use acsgen::credentials::Credentials;
 use acsgen::encode::{Location, Params, Style};
 use acsgen::endpoint::{EndpointRule, ServiceEndpoints};
-use acsgen::{Config, Credentials, RetryPolicy, Service, ServiceClient, SignatureVersion};
+use acsgen::sign::SignatureVersion;
+use acsgen::{Config, RetryPolicy, Service, ServiceClient};
+use acsgen::{Method, OperationMeta};
 use acsgen_tests::{ChildServer, python, python_script};
 use serde_json::json;
 

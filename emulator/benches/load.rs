@@ -10,7 +10,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use acsgen::aiccs::{CalleeRecord, Client, DataType};
-use acsgen::{Config, Credentials, RetryPolicy};
+use acsgen::credentials::Credentials;
+use acsgen::{Config, RetryPolicy};
 use serde_json::Value;
 
 fn setting(name: &str, default: usize) -> usize {

@@ -20,7 +20,6 @@ mod server;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 pub use aiccs::{MAX_OUT_ID, MAX_RECORDS, StoredCallee, VERSION};
 pub use server::{Faults, MAX_BODY, RETRY_AFTER_MS};
@@ -161,9 +160,9 @@ impl RunningEmulator {
     }
 
     /// Credentials for the first accepted key, for a client of this emulator.
-    pub fn credentials(&self) -> acsgen::Credentials {
+    pub fn credentials(&self) -> acsgen::credentials::Credentials {
         let key = &self.shared.verifier.keys()[0];
-        let creds = acsgen::Credentials::new(key.id.clone(), key.secret.clone());
+        let creds = acsgen::credentials::Credentials::new(key.id.clone(), key.secret.clone());
         match &key.token {
             Some(token) => creds.with_security_token(token.clone()),
             None => creds,
@@ -213,20 +212,4 @@ impl Drop for RunningEmulator {
     fn drop(&mut self) {
         self.task.abort();
     }
-}
-
-/// Parses `ID:SECRET` or `ID:SECRET:STS_TOKEN`.
-pub fn parse_access_key(text: &str) -> Result<(String, String, Option<String>), String> {
-    let mut parts = text.splitn(3, ':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(id), Some(secret), token) if !id.is_empty() && !secret.is_empty() => {
-            Ok((id.to_owned(), secret.to_owned(), token.filter(|t| !t.is_empty()).map(str::to_owned)))
-        }
-        _ => Err(format!("`{text}` is not ID:SECRET or ID:SECRET:STS_TOKEN")),
-    }
-}
-
-/// A duration from milliseconds, for the command line.
-pub fn millis(ms: u64) -> Duration {
-    Duration::from_millis(ms)
 }

@@ -3,7 +3,9 @@
 
 use std::net::SocketAddr;
 
-use acsgen_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults, millis, parse_access_key};
+use std::time::Duration;
+
+use acsgen_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults};
 use clap::Parser;
 
 /// A local aiccs 2019-10-15 endpoint for offline runs, tests and fault drills.
@@ -36,6 +38,17 @@ struct Args {
     latency_ms: u64,
 }
 
+/// Parses `ID:SECRET` or `ID:SECRET:STS_TOKEN`.
+fn parse_access_key(text: &str) -> Result<(String, String, Option<String>), String> {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(id), Some(secret), token) if !id.is_empty() && !secret.is_empty() => {
+            Ok((id.to_owned(), secret.to_owned(), token.filter(|t| !t.is_empty()).map(str::to_owned)))
+        }
+        _ => Err(format!("`{text}` is not ID:SECRET or ID:SECRET:STS_TOKEN")),
+    }
+}
+
 fn probability(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
@@ -51,7 +64,7 @@ async fn main() {
         server_error: args.fault_server_error,
         drop_before: args.fault_drop_before,
         drop_after: args.fault_drop_after,
-        latency: millis(args.latency_ms),
+        latency: Duration::from_millis(args.latency_ms),
     });
     for (id, secret, token) in &args.access_keys {
         emulator = match token {

@@ -5,9 +5,11 @@
 use std::time::{Duration, SystemTime};
 
 use acsgen::aiccs::{CalleeRecord, Client, DataType};
-use acsgen::client::{Method, OperationMeta};
+use acsgen::credentials::Credentials;
 use acsgen::encode::{Location, Params, Style};
-use acsgen::{Config, Credentials, Error, RetryPolicy, ServiceClient, SignatureVersion};
+use acsgen::sign::SignatureVersion;
+use acsgen::{Config, Error, RetryPolicy, ServiceClient};
+use acsgen::{Method, OperationMeta};
 use acsgen_emulator::{Emulator, Faults, RunningEmulator};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

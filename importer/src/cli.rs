@@ -12,7 +12,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use acsgen::aiccs::Client;
-use acsgen::{Config, ProvideCredentials, RetryPolicy, SignatureVersion};
+use acsgen::credentials::ProvideCredentials;
+use acsgen::sign::SignatureVersion;
+use acsgen::{Config, RetryPolicy};
 use clap::{Parser, ValueEnum};
 
 use crate::{

@@ -1,8 +1,8 @@
 //! `#[acsgen::api(spec = "…")]`: Alibaba Cloud API metadata in, a typed client out. Use it through the
 //! `acsgen` crate, which re-exports it and provides the runtime the generated code calls.
 //!
-//! One direction, three stages: [`spec`] reads the metadata into a checked model, collecting every problem
-//! with its JSON pointer; [`ir`] names every item and resolves every type; [`emit`] writes the code. Spec
+//! One direction, three stages: `spec` reads the metadata into a checked model, collecting every problem
+//! with its JSON pointer; `ir` names every item and resolves every type; `emit` writes the code. Spec
 //! problems become compile errors at the `spec = "…"` literal; nothing here panics on any input (a last
 //! guard turns an internal panic into an error that says so).
 

@@ -7,11 +7,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
-use acsgen::client::{Method, OperationMeta};
+use acsgen::credentials::Credentials;
 use acsgen::encode::{EncodeError, Location, Params, Style, extra_between};
 use acsgen::endpoint::{EndpointRule, ServiceEndpoints};
 use acsgen::validate::{Validate, Validator};
-use acsgen::{Config, Credentials, Operation, Service, ServiceClient};
+use acsgen::{Config, Operation, Service, ServiceClient};
+use acsgen::{Method, OperationMeta};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use serde::ser::{Serialize, SerializeMap, Serializer};

@@ -18,8 +18,7 @@ use crate::endpoint::{self, Endpoint, EndpointError, ServiceEndpoints};
 use crate::error::{Error, ServiceError};
 use crate::retry::{Failure, should_retry};
 use crate::sign::{self, SignableRequest, SignatureVersion, v1, v3};
-pub use crate::transport::SignedRequest;
-use crate::transport::{HttpResponse, SendError};
+use crate::transport::{HttpResponse, SendError, SignedRequest};
 use crate::validate::{Validate, Validator};
 
 /// A product version's identity, as generated clients declare it.

@@ -189,7 +189,7 @@ impl ConfigBuilder {
         self
     }
 
-    /// A credentials provider (a [`crate::Credentials`] value works for static keys).
+    /// A credentials provider (a [`Credentials`](crate::credentials::Credentials) value works for static keys).
     pub fn credentials(mut self, provider: impl ProvideCredentials + 'static) -> Self {
         self.credentials = Some(Arc::new(provider));
         self

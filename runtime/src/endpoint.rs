@@ -77,7 +77,7 @@ impl fmt::Display for Endpoint {
 /// An endpoint could not be determined.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct EndpointError(pub String);
+pub struct EndpointError(String);
 
 /// The host the vendor's rule gives for `product` (product code), `region`, `rule`, `network` and `suffix`.
 pub fn endpoint_from_rule(

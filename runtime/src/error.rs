@@ -166,7 +166,7 @@ const CLOCK_SKEW_CODES: &[&str] = &["InvalidTimeStamp.Expired", "IllegalTimestam
 
 impl ServiceError {
     /// Builds a service error from a parsed error body. `body` is kept verbatim.
-    pub fn from_body(
+    pub(crate) fn from_body(
         action: &'static str,
         status: u16,
         body: &serde_json::Value,

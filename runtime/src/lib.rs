@@ -17,19 +17,21 @@
 //! println!("batch {}", answer.data.unwrap_or_default());
 //! ```
 //!
-//! The runtime's parts, one module each: [`sign`] (V3 and V1 signatures, sans-I/O), [`encode`]
-//! (parameter styles), [`credentials`] (providers and the default chain), [`endpoint`], [`config`],
-//! [`retry`], [`error`], [`validate`], [`decode`], [`redact`], and [`client`] (the call pipeline).
+//! What a generated client calls: [`ServiceClient`] (the call pipeline: validate, encode, sign, send,
+//! retry, decode), configured by a [`Config`] with its [`RetryPolicy`], failing with an [`Error`]. The
+//! parts a user may reach for directly have a module each: [`credentials`] (providers and the vendor's
+//! default chain), [`sign`] (V3 and V1 signatures, sans-I/O), [`encode`] (parameter styles,
+//! percent-encoding), [`endpoint`], [`validate`], [`decode`] and [`redact`].
 
-pub mod client;
-pub mod config;
+mod client;
+mod config;
 pub mod credentials;
 pub mod decode;
 pub mod encode;
 pub mod endpoint;
-pub mod error;
+mod error;
 pub mod redact;
-pub mod retry;
+mod retry;
 pub mod sign;
 mod transport;
 pub mod validate;
@@ -55,10 +57,9 @@ pub mod aiccs {}
 
 pub use client::{Method, Operation, OperationMeta, RawResponse, Service, ServiceClient};
 pub use config::{Config, ConfigBuilder, Timeouts};
-pub use credentials::{Credentials, ProvideCredentials};
 pub use error::{Error, ServiceError};
 pub use retry::RetryPolicy;
-pub use sign::SignatureVersion;
+pub use transport::SignedRequest;
 
 /// What generated code reaches through the `crate = "…"` path; not a public API.
 #[doc(hidden)]

@@ -59,7 +59,7 @@ impl RetryPolicy {
 
 /// What one failed attempt was.
 #[derive(Debug)]
-pub enum Failure<'a> {
+pub(crate) enum Failure<'a> {
     /// The connection could not be opened: nothing was sent.
     Connect,
     /// The request went out (or may have) and no answer came: timeout, dropped connection.
@@ -69,7 +69,7 @@ pub enum Failure<'a> {
 }
 
 /// True when resending cannot apply the request twice, whatever the operation.
-pub fn is_safe_to_resend(failure: &Failure<'_>) -> bool {
+fn is_safe_to_resend(failure: &Failure<'_>) -> bool {
     match failure {
         Failure::Connect => true,
         Failure::NoAnswer => false,
@@ -78,7 +78,7 @@ pub fn is_safe_to_resend(failure: &Failure<'_>) -> bool {
 }
 
 /// True when the failure is worth retrying for an idempotent operation.
-pub fn is_transient(failure: &Failure<'_>) -> bool {
+fn is_transient(failure: &Failure<'_>) -> bool {
     match failure {
         Failure::Connect | Failure::NoAnswer => true,
         Failure::Service(e) => {
@@ -88,7 +88,7 @@ pub fn is_transient(failure: &Failure<'_>) -> bool {
 }
 
 /// Whether to try again after `failure`.
-pub fn should_retry(failure: &Failure<'_>, idempotent: bool) -> bool {
+pub(crate) fn should_retry(failure: &Failure<'_>, idempotent: bool) -> bool {
     if idempotent { is_transient(failure) } else { is_safe_to_resend(failure) }
 }
 

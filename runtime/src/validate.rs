@@ -22,7 +22,7 @@ impl fmt::Display for FieldError {
 
 /// Every problem found in one request.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ValidationErrors(pub Vec<FieldError>);
+pub struct ValidationErrors(Vec<FieldError>);
 
 impl ValidationErrors {
     /// The individual problems.

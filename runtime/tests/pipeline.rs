@@ -6,7 +6,9 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use acsgen::{Config, Credentials, Error, RetryPolicy, ServiceClient, SignatureVersion};
+use acsgen::credentials::Credentials;
+use acsgen::sign::SignatureVersion;
+use acsgen::{Config, Error, RetryPolicy, ServiceClient};
 use serde_json::json;
 use support::{IDEMPOTENT, NON_IDEMPOTENT, Ping, SERVICE, ScriptedServer, Step};
 

@@ -106,7 +106,7 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
 
 /// One CSV row as read, borrowed from the reader: what the importer needs, without building a
 /// [`CalleeRecord`] (the importer writes the row's JSON straight from its fields).
-pub struct CsvView<'a> {
+pub(crate) struct CsvView<'a> {
     /// The row's fields, one after another, checked as UTF-8 once.
     text: &'a str,
     /// Where each field sits in `text`.
@@ -128,23 +128,23 @@ impl CsvView<'_> {
     }
 
     /// The callee number.
-    pub fn callee_number(&self) -> &str {
+    pub(crate) fn callee_number(&self) -> &str {
         self.field(self.number)
     }
 
     /// The outId, when the row has a non-empty one.
-    pub fn out_id(&self) -> Option<&str> {
+    pub(crate) fn out_id(&self) -> Option<&str> {
         self.out_id.map(|i| self.field(i)).filter(|s| !s.is_empty())
     }
 
     /// Appends, form-encoded, the row as the JSON object the generated `CalleeRecord` serializes to: keys
     /// in byte order, an empty outId left out, every call variable as a string.
-    pub fn write_form_encoded_json(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write_form_encoded_json(&self, out: &mut Vec<u8>) {
         self.writer.borrow_mut().write(self, out);
     }
 
     /// The row as a [`CalleeRecord`].
-    pub fn to_record(&self) -> CalleeRecord {
+    pub(crate) fn to_record(&self) -> CalleeRecord {
         let mut callee = CalleeRecord::new(self.callee_number());
         callee.out_id = self.out_id().map(str::to_owned);
         for (i, column) in self.columns.iter().enumerate() {
@@ -170,7 +170,7 @@ impl Fields for CsvView<'_> {
 
 impl<R: Read> CsvRows<R> {
     /// Reads the next row and hands it to `f` as a view (or the reason it cannot be a row).
-    pub fn next_with<T>(&mut self, f: impl FnOnce(u64, Result<CsvView<'_>, String>) -> T) -> Option<T> {
+    pub(crate) fn next_with<T>(&mut self, f: impl FnOnce(u64, Result<CsvView<'_>, String>) -> T) -> Option<T> {
         let line = loop {
             if self.done {
                 return None;

@@ -9,7 +9,8 @@ mod lines;
 
 use acsgen::aiccs::CalleeRecord;
 
-pub use csv::{CsvRows, CsvView, csv_rows};
+pub(crate) use csv::CsvView;
+pub use csv::{CsvRows, csv_rows};
 pub use jsonl::{JsonlRows, jsonl_rows};
 
 /// Rows longer than this are rejected rather than imported (a field that size is not a callee).

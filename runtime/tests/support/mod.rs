@@ -6,9 +6,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use acsgen::client::{Method, OperationMeta};
 use acsgen::encode::{EncodeError, Location, Params, Style};
 use acsgen::validate::{Validate, Validator};
+use acsgen::{Method, OperationMeta};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
