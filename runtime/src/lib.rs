@@ -52,7 +52,7 @@ pub use acsgen_macros::api;
 /// # Ok(()) }
 /// ```
 #[cfg(feature = "aiccs")]
-#[api(spec = "../api-spec/aiccs-2019-10-15.json", crate = "crate")]
+#[api(spec = "api-spec/aiccs-2019-10-15.json", crate = "crate")]
 pub mod aiccs {}
 
 pub use client::{Method, Operation, OperationMeta, RawResponse, Service, ServiceClient};
