@@ -5,10 +5,10 @@
 # ECS client. The macro reports its own time (from its arguments to the finished tokens, compiler lexing
 # included) through ACSGEN_TIMINGS. Prints the minimum and median of RUNS runs (default 5).
 #
-#   bash macros/benches/expansion.sh
+#   bash macros/benches/expansion.sh        # the vendor's files from ACSGEN_VENDOR_METADATA (default ../shared/metadata)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-metadata=$(cd "$root/../shared/metadata" && pwd)
+metadata=$(cd "$root" && cd "${ACSGEN_VENDOR_METADATA:-../shared/metadata}" && pwd)
 runs=${RUNS:-5}
 work="$root/target/bench-expansion"
 mkdir -p "$work"
