@@ -11,6 +11,10 @@ the 200,000-record runs are repeated (ROUNDS, default 5), interleaved, and media
 repository root (inputs are generated under target/bench-import/, about 450 MB in all):
 
     python3 examples/benches/import_vs_sdk.py            # ROUNDS=9 python3 ... for more rounds
+
+BASELINE=PATH adds a third contestant to the interleaved rounds: another build of the command (an
+import_callees or acsgen-import binary, say from an earlier commit), compared with this one — for before
+and after figures measured in one run.
 """
 
 import json
@@ -33,6 +37,8 @@ SERVER_CPU, CLIENT_CPU = 1, 0
 # Input sizes for the memory runs beyond 200,000 (6,000,000 shows where the outId check's memory stops
 # growing; MEMORY_SIZES=2000000 for a quicker run).
 MEMORY_SIZES = [int(n) for n in os.environ.get("MEMORY_SIZES", "2000000,6000000").split(",") if n]
+OURS = os.path.join(ROOT, "target", "release", "examples", "import_callees")
+BASELINE = os.environ.get("BASELINE")
 
 
 def build():
@@ -117,14 +123,15 @@ class Emulator:
         return next((t["records"] for t in tasks if t["task_id"] == task), 0)
 
 
-def ours(emulator, path, name, concurrency, rows):
-    """One import_callees run into a new task, checked against what the emulator then holds."""
+def ours(emulator, path, name, concurrency, rows, binary=OURS):
+    """One import run (this build's import_callees, or `binary`) into a new task, checked against what the
+    emulator then holds."""
     task = emulator.new_task()
     report = os.path.join(WORK, name + ".json")
     for stale in (report, os.path.join(WORK, name + ".journal")):
         if os.path.exists(stale):
             os.remove(stale)
-    result = measured([os.path.join(ROOT, "target", "release", "examples", "import_callees"), "--endpoint",
+    result = measured([binary, "--endpoint",
                        emulator.endpoint, "--task-id", task, "--rate", "0", "--concurrency", str(concurrency),
                        "--report", report, path])
     assert emulator.records(task) == rows, "%s: the importer did not import everything" % name
@@ -142,7 +149,7 @@ def main():
 
     # CPU: both sides ROUNDS times, interleaved, against one emulator; medians compared (the machine's
     # CPU accounting is noisy on shared hosts).
-    sdk_runs, our_runs = [], []
+    sdk_runs, our_runs, baseline_runs = [], [], []
     with Emulator(python) as emulator:
         for _ in range(ROUNDS):
             task = emulator.new_task()
@@ -150,6 +157,8 @@ def main():
                                       emulator.endpoint, KEY, SECRET, task, inputs[200_000]]))
             assert emulator.records(task) == 200_000, "the SDK run did not import everything"
             our_runs.append(ours(emulator, inputs[200_000], "ours-200k", 1, 200_000))
+            if BASELINE:
+                baseline_runs.append(ours(emulator, inputs[200_000], "baseline-200k", 1, 200_000, BASELINE))
 
     # Memory: concurrency 4, each size against a fresh emulator (so its store does not grow across runs).
     memory = {}
@@ -177,6 +186,12 @@ def main():
     print("  import_callees:             wall %6.3f s (%s), client CPU %6.3f s (%s), peak RSS %s"
           % (our_wall, spread(our_runs, 0), our_cpu, spread(our_runs, 1), mib(our_rss)))
     print("  client CPU: %.1fx less (target >= 20x); wall: %.1fx less" % (sdk_cpu / our_cpu, sdk_wall / our_wall))
+    if baseline_runs:
+        base_wall, base_cpu = median(baseline_runs, 0), median(baseline_runs, 1)
+        print("  baseline (%s): wall %6.3f s (%s), client CPU %6.3f s (%s)"
+              % (BASELINE, base_wall, spread(baseline_runs, 0), base_cpu, spread(baseline_runs, 1)))
+        print("  this build against the baseline: client CPU %+.1f%%, wall %+.1f%%"
+              % (100 * (our_cpu / base_cpu - 1), 100 * (our_wall / base_wall - 1)))
     print("import_callees, concurrency 4 (peak RSS target: <= 64 MiB and flat in input size):")
     for rows, (wall, cpu, rss) in sorted(memory.items()):
         print("  %9s records: wall %6.2f s, CPU %5.2f s, peak RSS %s" % ("{:,}".format(rows), wall, cpu, mib(rss)))
