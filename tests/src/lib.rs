@@ -1,5 +1,7 @@
 //! Support for acsgen's cross-crate tests: the Python virtual environment holding the vendor's official
 //! SDK (created under `target/` on first use), and child processes that announce where they listen.
+//! Its doctests are the Rust snippets of the README, the reference pages under `docs/` and the published
+//! crates' READMEs: each is compiled (and run, unless marked `no_run`) by the suite.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
@@ -105,4 +107,29 @@ impl Drop for ChildServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The documentation's Rust snippets, as doctests (spec paths resolve through `tests/api-spec`).
+#[cfg(doctest)]
+mod documentation {
+    #[doc = include_str!("../../README.md")]
+    pub struct Readme;
+    #[doc = include_str!("../../docs/generated-code.md")]
+    pub struct GeneratedCode;
+    #[doc = include_str!("../../docs/runtime.md")]
+    pub struct Runtime;
+    #[doc = include_str!("../../docs/importer.md")]
+    pub struct Importer;
+    #[doc = include_str!("../../docs/emulator.md")]
+    pub struct Emulator;
+    #[doc = include_str!("../../docs/performance.md")]
+    pub struct Performance;
+    #[doc = include_str!("../../runtime/README.md")]
+    pub struct AcsgenReadme;
+    #[doc = include_str!("../../macros/README.md")]
+    pub struct MacrosReadme;
+    #[doc = include_str!("../../importer/README.md")]
+    pub struct ImportReadme;
+    #[doc = include_str!("../../emulator/README.md")]
+    pub struct EmulatorReadme;
 }
