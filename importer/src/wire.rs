@@ -19,7 +19,7 @@
 
 use std::sync::mpsc;
 
-use acsgen::encode::form_encode_into;
+use acsgen::encode::{form_byte, form_encode_into, is_unreserved};
 
 /// Positions in a [`Window`] are taken modulo this.
 const WINDOW: usize = 4096;
@@ -30,30 +30,19 @@ const BLOCK: usize = 32;
 /// write fits in [`WINDOW`] bytes; past that, positions would wrap around.
 type Window = [u8; WINDOW + BLOCK];
 
-/// Bytes that stay as they are in a form body (RFC 3986's unreserved characters).
-const fn is_unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~'
-}
-
 /// Marks a byte JSON escapes inside a string (a control character, `"`, `\`).
 const JSON_ESCAPED: u8 = 0x80;
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Each byte's form encoding: up to three bytes, then how many (low bits) and whether JSON would escape
-/// the byte ([`JSON_ESCAPED`]).
+/// Each byte's form encoding (the runtime's [`form_byte`]): up to three bytes, then how many (low bits)
+/// and whether JSON would escape the byte ([`JSON_ESCAPED`]).
 const fn form_table() -> [[u8; 4]; 256] {
     let mut table = [[0u8; 4]; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
         let json = if c < 0x20 || c == b'"' || c == b'\\' { JSON_ESCAPED } else { 0 };
-        table[b] = if is_unreserved(c) {
-            [c, 0, 0, 1]
-        } else if c == b' ' {
-            [b'+', 0, 0, 1]
-        } else {
-            [b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize], 3 | json]
-        };
+        let (bytes, len) = form_byte(c);
+        table[b] = [bytes[0], bytes[1], bytes[2], len as u8 | json];
         b += 1;
     }
     table

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use percent::{form_encode_into, percent_decode, percent_encode, percent_encode_into};
+pub use percent::{form_byte, form_encode_into, is_unreserved, percent_decode, percent_encode, percent_encode_into};
 
 /// Where a parameter travels (the metadata's `in`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,12 +5,30 @@
 //! and no general-purpose crate offers this exact set together with `+` for space. Decoding uses the
 //! `percent-encoding` crate.
 
+/// Whether `byte` is one of RFC 3986's unreserved characters (`A-Z a-z 0-9 - _ . ~`), which stay as they
+/// are both in what is signed and in a form body.
+pub const fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'.' || byte == b'_' || byte == b'~'
+}
+
+/// How `byte` is written in a form body as the official SDKs write one: itself when unreserved, `+` for a
+/// space, `%XX` (upper-case hex) otherwise — up to three bytes, and how many. A `const fn`, so that
+/// encoders can build their tables at compile time.
+pub const fn form_byte(byte: u8) -> ([u8; 3], usize) {
+    if is_unreserved(byte) {
+        ([byte, 0, 0], 1)
+    } else if byte == b' ' {
+        ([b'+', 0, 0], 1)
+    } else {
+        ([b'%', HEX[(byte >> 4) as usize], HEX[(byte & 15) as usize]], 3)
+    }
+}
+
 const fn unreserved_table() -> [bool; 256] {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_' || c == b'~';
+        table[b] = is_unreserved(b as u8);
         b += 1;
     }
     table
@@ -19,19 +37,13 @@ const fn unreserved_table() -> [bool; 256] {
 static UNRESERVED: [bool; 256] = unreserved_table();
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Each byte's form encoding: up to three bytes, then how many.
+/// Each byte's form encoding ([`form_byte`]): up to three bytes, then how many.
 const fn form_table() -> [[u8; 4]; 256] {
     let mut table = [[0u8; 4]; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        table[b] = if unreserved_table()[b] {
-            [c, 0, 0, 1]
-        } else if c == b' ' {
-            [b'+', 0, 0, 1]
-        } else {
-            [b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize], 3]
-        };
+        let (bytes, len) = form_byte(b as u8);
+        table[b] = [bytes[0], bytes[1], bytes[2], len as u8];
         b += 1;
     }
     table
