@@ -93,14 +93,15 @@ fn open_journal(options: &ImportOptions) -> Result<(Option<Journal>, HashMap<u64
         return Ok((Some(Journal::new(file)), recovered.batches));
     }
     if path.exists() {
-        match journal::read(path) {
-            Ok(earlier) if earlier.task_id == options.task_id => {
-                return Err(ImportError::EarlierImport { path: path.clone(), task_id: earlier.task_id });
-            }
-            // A journal of another task is kept beside the new one.
-            _ => std::fs::rename(path, path.with_extension("journal.old"))
-                .map_err(|source| ImportError::Journal { path: path.clone(), source })?,
+        // Whose journal it is, from its first line: a file that is not a journal (or cannot be read) is
+        // refused, never set aside.
+        let task_id = journal::task_of(path)?;
+        if task_id == options.task_id {
+            return Err(ImportError::EarlierImport { path: path.clone(), task_id });
         }
+        // A journal of another task is kept beside the new one.
+        std::fs::rename(path, path.with_extension("journal.old"))
+            .map_err(|source| ImportError::Journal { path: path.clone(), source })?;
     }
     let started = Record::started(&options.task_id, &options.input_label, options.batch_size);
     Ok((Some(Journal::new(JournalFile::create(path, &started)?)), HashMap::new()))

@@ -194,6 +194,38 @@ async fn resuming_with_another_input_stops_at_the_first_batch_that_differs() {
     assert_eq!(emulator.record_count(&task), Some(300));
 }
 
+/// A journal already at the path is never set aside silently: one of the same task — in this format or
+/// an older one, whole or damaged after its first line — refuses the run, as does a file that is not a
+/// journal at all; only another task's journal is kept beside the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_in_the_way_is_set_aside_only_when_it_is_another_tasks() {
+    let (emulator, client, task, _dir, mut options) = library_import("journal-in-the-way").await;
+    options.batch_size = 50;
+    let rows = || (0..100u64).map(|i| Row { line: i + 2, record: Ok(CalleeRecord::new(format!("1{i:010}"))) });
+    let journal = options.journal.clone();
+    let old_header = |task: &str| {
+        format!(
+            "{{\"journal\":\"acsgen-import\",\"version\":1,\"task_id\":\"{task}\",\"input\":\"x\",\"batch_size\":50}}\n"
+        )
+    };
+    let damaged = format!("{}{{\"event\":\"sending\",\"se\u{0}\u{0}\n", old_header(&task));
+    for (content, expected) in [
+        (old_header(&task), "records an earlier import into task"),
+        (damaged, "records an earlier import into task"),
+        ("not a journal\n".to_owned(), "line 1: not a journal"),
+    ] {
+        std::fs::write(&journal, &content).unwrap();
+        let error = import_rows(&client, &options, rows(), |_| {}).await.unwrap_err();
+        assert!(error.to_string().contains(expected), "{error}");
+        assert_eq!(std::fs::read_to_string(&journal).unwrap(), content, "the journal is left as it was");
+        assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+    }
+    std::fs::write(&journal, old_header("another-task")).unwrap();
+    let summary = import_rows(&client, &options, rows(), |_| {}).await.unwrap();
+    assert_eq!(summary.imported, 100);
+    assert_eq!(std::fs::read_to_string(journal.with_extension("journal.old")).unwrap(), old_header("another-task"));
+}
+
 #[test]
 fn the_quick_start_command() {
     let dir = scratch("quick-start");

@@ -22,6 +22,7 @@ mod file;
 mod shared;
 
 use std::collections::HashMap;
+use std::io::Read as _;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -176,18 +177,42 @@ pub(crate) fn read(path: &Path) -> Result<Recovered, ImportError> {
     Ok(recovered)
 }
 
+/// What the first line of every version's journal has, read before the line is taken as a [`Record`].
+#[derive(Deserialize)]
+struct Probe {
+    journal: Option<String>,
+    version: Option<u32>,
+    task_id: Option<String>,
+}
+
+impl Probe {
+    fn read(line: &[u8]) -> Result<Self, String> {
+        let probe: Probe = serde_json::from_slice(line).map_err(|e| format!("not a journal ({e})"))?;
+        if probe.journal.as_deref() != Some(MAGIC) {
+            return Err("not an acsgen import journal".into());
+        }
+        Ok(probe)
+    }
+}
+
+/// The task the journal at `path` records, from its first line alone, in any format version: whose
+/// journal it is, whatever state the rest is in.
+pub(crate) fn task_of(path: &Path) -> Result<String, ImportError> {
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Journal { path: path.to_owned(), source })?;
+    let mut first = Vec::new();
+    // A first line is a few hundred bytes; a file whose first 64 KiB hold no line end is not a journal.
+    std::io::BufRead::read_until(&mut std::io::BufReader::new(file).take(64 * 1024), b'\n', &mut first)
+        .map_err(|source| ImportError::Journal { path: path.to_owned(), source })?;
+    let bad = |problem: String| ImportError::UnreadableJournal { path: path.to_owned(), line: 1, problem };
+    let Some(line) = first.strip_suffix(b"\n") else {
+        return Err(bad("no whole line: not a journal, or its first line was never completed".into()));
+    };
+    Probe::read(line).map_err(bad)?.task_id.ok_or_else(|| bad("the first line names no task".into()))
+}
+
 /// Reads the first line: an acsgen import journal, in the format this build reads.
 fn header(line: &[u8]) -> Result<Recovered, String> {
-    /// What every version's first line has, read before the line is taken as a [`Record`].
-    #[derive(Deserialize)]
-    struct Probe {
-        journal: Option<String>,
-        version: Option<u32>,
-    }
-    let probe: Probe = serde_json::from_slice(line).map_err(|e| format!("not a journal ({e})"))?;
-    if probe.journal.as_deref() != Some(MAGIC) {
-        return Err("not an acsgen import journal".into());
-    }
+    let probe = Probe::read(line)?;
     match probe.version {
         Some(VERSION) => {}
         Some(other) => {
