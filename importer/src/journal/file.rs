@@ -28,6 +28,9 @@ pub(crate) struct JournalFile {
     cursor: u64,
     /// The line being written (kept to reuse its memory).
     line: Vec<u8>,
+    /// A write failed part-way: what follows the last whole line is unknown, so nothing more is written
+    /// (closing cuts the file back to that line; a resumed run writes over whatever is left).
+    torn: bool,
 }
 
 /// How much the file grows at a time (at least what the line being written needs).
@@ -58,7 +61,8 @@ impl JournalFile {
     }
 
     fn new(file: File, path: &Path, end: u64, allocated: u64) -> Self {
-        Self { file, path: path.to_owned(), unsynced: false, end, allocated, cursor: 0, line: Vec::with_capacity(256) }
+        let line = Vec::with_capacity(256);
+        Self { file, path: path.to_owned(), unsynced: false, end, allocated, cursor: 0, line, torn: false }
     }
 
     /// Appends `record` as a line; with `sync`, waits until it (and everything before it) is on disk. An
@@ -83,6 +87,9 @@ impl JournalFile {
     }
 
     fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        if self.torn {
+            return Err(io::Error::other("not written: an earlier write to the journal failed"));
+        }
         let len = line.len() as u64;
         if self.end + len > self.allocated {
             let grown = (self.end + len).max(self.allocated + CHUNK);
@@ -96,12 +103,19 @@ impl JournalFile {
     }
 
     fn write_at(&mut self, bytes: &[u8], offset: u64) -> io::Result<()> {
+        let written = self.seek_and_write(bytes, offset);
+        match written {
+            Ok(()) => self.cursor = offset + bytes.len() as u64,
+            Err(_) => self.torn = true,
+        }
+        written
+    }
+
+    fn seek_and_write(&mut self, bytes: &[u8], offset: u64) -> io::Result<()> {
         if self.cursor != offset {
             self.file.seek(SeekFrom::Start(offset))?;
         }
-        self.file.write_all(bytes)?;
-        self.cursor = offset + bytes.len() as u64;
-        Ok(())
+        self.file.write_all(bytes)
     }
 
     /// Whether lines were written since the last flush.
@@ -126,9 +140,9 @@ impl JournalFile {
 }
 
 impl Drop for JournalFile {
-    /// Cuts the zeros after the last line.
+    /// Cuts the zeros, or the torn bytes, after the last line.
     fn drop(&mut self) {
-        if self.allocated > self.end {
+        if self.torn || self.allocated > self.end {
             let _ = self.file.set_len(self.end);
         }
     }
@@ -182,6 +196,19 @@ mod tests {
         let recovered = read(&path).unwrap();
         assert_eq!(recovered.batches.len(), batches as usize + 1);
         assert_eq!(recovered.batches[&batches].state, BatchState::InFlight);
+    }
+
+    /// After a write fails (here: a full device), nothing more is written: a later line could land after
+    /// torn bytes, where it would be no record.
+    #[test]
+    fn after_a_failed_write_nothing_more_is_written() {
+        let full = OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let mut journal = JournalFile::new(full, Path::new("/dev/full"), 0, 1 << 40);
+        let first = journal.write(&sending(0), false).unwrap_err();
+        assert!(first.to_string().starts_with("journal: /dev/full: "), "{first}");
+        let second = journal.write(&sending(1), false).unwrap_err();
+        assert!(second.to_string().contains("an earlier write to the journal failed"), "{second}");
+        std::mem::forget(journal); // /dev/full cannot be cut back
     }
 
     #[test]

@@ -45,13 +45,13 @@ impl Journal {
         if !file.unsynced() || !starts_now() {
             return Ok(false);
         }
-        file.write(&Record::sending(seq, rows), true)?;
+        write_sending(&mut file, seq, rows)?;
         Ok(true)
     }
 
     /// Writes batch `seq`'s entry and waits until it, and everything written before it, is on disk.
     pub(crate) fn sending(&self, seq: u64, rows: &BatchRows) -> io::Result<()> {
-        self.file().write(&Record::sending(seq, rows), true)
+        write_sending(&mut self.file(), seq, rows)
     }
 
     /// Writes batch `seq`'s answer, without waiting for the disk.
@@ -68,6 +68,17 @@ impl Journal {
     pub(crate) fn flush(&self) -> io::Result<()> {
         self.file().sync()
     }
+}
+
+/// Writes batch `seq`'s `sending` entry and flushes it. When the line was written but the flush failed,
+/// the batch will not be sent: a `not_sent` entry is tried after it, so that a resumed run sends the batch
+/// instead of counting it uncertain (if that fails too, the batch stays "in flight": uncertain, never
+/// resent blindly).
+fn write_sending(file: &mut JournalFile, seq: u64, rows: &BatchRows) -> io::Result<()> {
+    file.write(&Record::sending(seq, rows), false)?;
+    file.sync().inspect_err(|e| {
+        let _ = file.write(&Record::NotSent { seq, error: e.to_string() }, true);
+    })
 }
 
 #[cfg(test)]
