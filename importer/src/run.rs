@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use acsgen::aiccs::Client;
 use tokio::sync::mpsc;
@@ -27,11 +28,12 @@ use crate::tally::{Progress, Tally};
 use crate::wire::Spares;
 use crate::{ImportError, ImportOptions, Summary};
 
-/// What a send task gives back: the batch's lines, how its request ended, and whether its answer could
-/// not be journaled.
+/// What a send task gives back: the batch's lines, how its request ended (`None`: the run stopped before
+/// the batch's turn came, and it was neither journaled nor sent), and whether its answer could not be
+/// journaled.
 struct Done {
     lines: Vec<u64>,
-    sent: Sent,
+    sent: Option<Sent>,
     unjournaled: Option<io::Error>,
 }
 
@@ -49,6 +51,8 @@ struct Import<'a, P> {
     in_flight: JoinSet<Done>,
     /// Why the run stops (the first cause).
     stopped: Option<Stop>,
+    /// Set with `stopped`, for send tasks still waiting for their turn.
+    stopping: Arc<AtomicBool>,
     progress: P,
 }
 
@@ -71,6 +75,7 @@ pub(crate) async fn run(
         spares,
         in_flight: JoinSet::new(),
         stopped: None,
+        stopping: Arc::new(AtomicBool::new(false)),
         progress,
     };
     import.drive(items).await?;
@@ -134,8 +139,9 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
         // A send task only ends by returning or panicking (tasks are aborted only when the import is dropped).
         let done = done.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
         match done.sent {
-            Sent::Settled(outcome) => self.tally.settle(&done.lines, outcome)?,
-            Sent::Stopped(reason) => self.stop(reason),
+            Some(Sent::Settled(outcome)) => self.tally.settle(&done.lines, outcome)?,
+            Some(Sent::Stopped(reason)) => self.stop(reason),
+            None => {}
         }
         if let Some(error) = done.unjournaled {
             self.stop(Stop::JournalAfterAnswer { error });
@@ -200,6 +206,7 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
             spares: self.spares.clone(),
             journal,
             pace,
+            stopping: self.stopping.clone(),
         };
         self.in_flight.spawn(send_batch(task, batch, rows, journaled));
     }
@@ -216,6 +223,7 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
 
     fn stop(&mut self, reason: Stop) {
         self.stopped.get_or_insert(reason);
+        self.stopping.store(true, Ordering::Relaxed);
     }
 
     /// Writes the report; the summary, or why the run stopped with it.
@@ -238,19 +246,26 @@ struct Task {
     spares: Spares,
     journal: Journal,
     pace: Arc<Pace>,
+    stopping: Arc<AtomicBool>,
 }
 
-/// Sends one batch in its turn: journaled before it goes (unless the loop did it, `journaled`), its
-/// answer journaled after (flushed by the loop, or by the next batch's entry).
+/// Sends one batch in its turn — unless the run has stopped by then: journaled before it goes (unless the
+/// loop did it, `journaled`), its answer journaled after (flushed by the loop, or by the next batch's
+/// entry).
 async fn send_batch(task: Task, batch: Batch, rows: BatchRows, journaled: bool) -> Done {
     let Batch { seq, lines, encoded, .. } = batch;
     if !journaled {
         task.pace.wait().await;
+        if task.stopping.load(Ordering::Relaxed) {
+            task.spares.give(encoded);
+            return Done { lines, sent: None, unjournaled: None };
+        }
         if let Err(error) = task.journal.sending(seq, &rows) {
-            return Done { lines, sent: Sent::Stopped(Stop::JournalBeforeSending { error }), unjournaled: None };
+            let sent = Some(Sent::Stopped(Stop::JournalBeforeSending { error }));
+            return Done { lines, sent, unjournaled: None };
         }
     }
     let sent = send(&task.client, &task.task_id, encoded, task.rounds, &task.spares).await;
     let unjournaled = task.journal.answered(seq, &sent).err();
-    Done { lines, sent, unjournaled }
+    Done { lines, sent: Some(sent), unjournaled }
 }

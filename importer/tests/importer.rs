@@ -226,6 +226,30 @@ async fn a_journal_in_the_way_is_set_aside_only_when_it_is_another_tasks() {
     assert_eq!(std::fs::read_to_string(journal.with_extension("journal.old")).unwrap(), old_header("another-task"));
 }
 
+/// Once the run stops — here the service refuses the key — batches already handed to their send tasks
+/// and waiting for their turn in the rate are neither journaled nor sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_stop_no_batch_waiting_for_its_turn_is_sent() {
+    let emulator = Emulator::new().start_local().await.unwrap();
+    let config = Config::builder()
+        .endpoint(emulator.endpoint())
+        .credentials(acsgen::credentials::Credentials::new("unknown-key", "secret"))
+        .build()
+        .unwrap();
+    let dir = scratch("stop-waiting");
+    let mut options = ImportOptions::new(emulator.create_task(), dir.join("report.json"));
+    (options.batch_size, options.concurrency, options.rate) = (10, 4, Some(5.0));
+    let rows = (0..100u64).map(|i| Row { line: i + 2, record: Ok(CalleeRecord::new(format!("1{i:010}"))) });
+    match import_rows(&Client::new(&config), &options, rows, |_| {}).await {
+        Err(ImportError::Stopped { reason, .. }) if matches!(*reason, Stop::CredentialsRefused(_)) => {}
+        other => panic!("not stopped by the refused key: {other:?}"),
+    }
+    assert_eq!(emulator.stats().requests, 1, "only the first batch went out");
+    let journal = std::fs::read_to_string(&options.journal).unwrap();
+    assert_eq!(journal.matches("\"sending\"").count(), 1, "{journal}");
+    assert_eq!(journal.matches("\"not_sent\"").count(), 1, "{journal}");
+}
+
 #[test]
 fn the_quick_start_command() {
     let dir = scratch("quick-start");
