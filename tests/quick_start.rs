@@ -1,11 +1,11 @@
 //! The README's Quick start, as written: its first command — the main job — is taken from the README and
-//! run word for word (cargo finds the workspace from a scratch directory below it, where the sample's
-//! relative path is given a copy of the sample), and must import the sample into the emulator.
+//! run word for word (cargo finds the workspace from a scratch directory below its root, where the
+//! sample's relative path is given a copy of the sample), and must import the sample into the emulator.
 
 use std::fs;
 use std::process::Command;
 
-use acsgen_tests::{target_dir, workspace_root};
+use acsgen_tests::workspace_root;
 
 /// The commands of the README's Quick start section.
 fn quick_start_commands() -> Vec<String> {
@@ -30,7 +30,8 @@ fn the_quick_start_commands_are_the_documented_ones() {
 #[test]
 fn the_quick_start_main_job_imports_the_sample() {
     let command = quick_start_commands().remove(0);
-    let dir = target_dir().join("tests/quick-start");
+    // Below the workspace's root (whatever the build directory), so that cargo finds the workspace.
+    let dir = workspace_root().join("target/tests/quick-start");
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(dir.join("examples/data")).unwrap();
     fs::copy(workspace_root().join("examples/data/callees.csv"), dir.join("examples/data/callees.csv")).unwrap();
