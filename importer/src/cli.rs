@@ -68,6 +68,10 @@ struct Args {
     /// With --resume, also send again batches whose outcome is unknown (they may be imported twice).
     #[arg(long, requires = "resume")]
     resend_uncertain: bool,
+    /// Set aside a journal of this task (or one that cannot be read) and import every row again: rows it
+    /// records as imported are imported twice.
+    #[arg(long, conflicts_with = "resume")]
+    start_over: bool,
     /// The report (JSON).
     #[arg(long, default_value = "import-report.json")]
     report: PathBuf,
@@ -310,9 +314,12 @@ async fn run(program: &str, args: &Args) -> Result<ExitCode, String> {
 fn explain(error: &ImportError) -> String {
     match error {
         ImportError::NoJournal { .. } => format!("{error}; run without --resume to start an import"),
-        ImportError::EarlierImport { .. } => {
-            format!("{error}: run with --resume to continue it, or remove the file to start over")
-        }
+        ImportError::EarlierImport { .. } => format!(
+            "{error}: run with --resume to continue it, or with --start-over to set it aside and import every row again (rows it records as imported would be imported twice)"
+        ),
+        ImportError::UnreadableJournal { .. } => format!(
+            "{error}; to import every row again instead, run with --start-over (it sets the journal aside; rows it records as imported would be imported twice)"
+        ),
         ImportError::OtherImport { .. } => format!("{error}; resume with the same task and batch size"),
         ImportError::Stopped { reason, .. } => format!("stopped: {}", explain_stop(reason)),
         _ => error.to_string(),
@@ -404,6 +411,7 @@ fn options(args: &Args, task_id: String) -> ImportOptions {
     options.dry_run = args.dry_run;
     options.resume = args.resume;
     options.resend_uncertain = args.resend_uncertain;
+    options.start_over = args.start_over;
     options.input_label = args.input.clone();
     if let Some(journal) = &args.journal {
         options.journal = journal.clone();

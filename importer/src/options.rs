@@ -26,6 +26,9 @@ pub struct ImportOptions {
     pub resume: bool,
     /// With `resume`: also send again the batches whose outcome is unknown (they may be imported twice).
     pub resend_uncertain: bool,
+    /// Set aside a journal of the same task (or one that cannot be read) and import every row again: rows
+    /// the earlier run imported are imported twice. Without it, such a journal stops the run.
+    pub start_over: bool,
     /// How the input is named in the journal.
     pub input_label: String,
     /// Extra rounds for a batch the service refused without acting (throttling, unavailable, unreachable)
@@ -47,6 +50,7 @@ impl ImportOptions {
             report,
             resume: false,
             resend_uncertain: false,
+            start_over: false,
             input_label: String::new(),
             safe_retry_rounds: 5,
         }
@@ -75,6 +79,9 @@ impl ImportOptions {
         }
         if self.resend_uncertain && !self.resume {
             return Err(ImportError::Options("resending uncertain batches needs resume".into()));
+        }
+        if self.start_over && self.resume {
+            return Err(ImportError::Options("resuming and starting over exclude each other".into()));
         }
         Ok(())
     }

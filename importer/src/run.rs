@@ -98,18 +98,35 @@ fn open_journal(options: &ImportOptions) -> Result<(Option<Journal>, HashMap<u64
         return Ok((Some(Journal::new(file)), recovered.batches));
     }
     if path.exists() {
-        // Whose journal it is, from its first line: a file that is not a journal (or cannot be read) is
-        // refused, never set aside.
-        let task_id = journal::task_of(path)?;
-        if task_id == options.task_id {
-            return Err(ImportError::EarlierImport { path: path.clone(), task_id });
+        // Whose journal it is, from its first line: one of this task, or a file that is not a journal (or
+        // cannot be read), stops the run unless starting over was asked for; another task's is kept
+        // beside the new one.
+        match journal::task_of(path) {
+            Ok(task_id) if task_id == options.task_id && !options.start_over => {
+                return Err(ImportError::EarlierImport { path: path.clone(), task_id });
+            }
+            Err(error) if !options.start_over => return Err(error),
+            _ => set_aside(path)?,
         }
-        // A journal of another task is kept beside the new one.
-        std::fs::rename(path, path.with_extension("journal.old"))
-            .map_err(|source| ImportError::Journal { path: path.clone(), source })?;
     }
     let started = Record::started(&options.task_id, &options.input_label, options.batch_size);
     Ok((Some(Journal::new(JournalFile::create(path, &started)?)), HashMap::new()))
+}
+
+/// Renames the journal at `path` to `.journal.old` (or `.journal.old.1`, `.2`, … when taken).
+fn set_aside(path: &std::path::Path) -> Result<(), ImportError> {
+    let free =
+        (0..)
+            .map(|n| {
+                if n == 0 {
+                    path.with_extension("journal.old")
+                } else {
+                    path.with_extension(format!("journal.old.{n}"))
+                }
+            })
+            .find(|candidate| !candidate.exists())
+            .unwrap_or_else(|| path.with_extension("journal.old"));
+    std::fs::rename(path, free).map_err(|source| ImportError::Journal { path: path.to_owned(), source })
 }
 
 impl<P: FnMut(&Progress) + Send> Import<'_, P> {

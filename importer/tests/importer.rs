@@ -250,6 +250,86 @@ async fn after_a_stop_no_batch_waiting_for_its_turn_is_sent() {
     assert_eq!(journal.matches("\"not_sent\"").count(), 1, "{journal}");
 }
 
+/// Runs the command against `emulator` (its first key from the environment) in `dir`; exit status and
+/// everything it printed.
+fn run_command(emulator: &RunningEmulator, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let output = importer(Some(emulator), dir)
+        .current_dir(dir)
+        .args(["--endpoint", &emulator.endpoint(), "--rate", "0"])
+        .args(args)
+        .output()
+        .unwrap();
+    (output.status.code(), text(&output))
+}
+
+/// The hostile-input pass's first finding, as the command meets it: an import of `a.csv`, then
+/// `--resume` with `b.csv` (same columns, other numbers). The journal's rows hashes tell the two apart:
+/// the run stops naming the first batch that differs, with exit status 1, and sends nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resuming_with_another_file_is_refused_by_the_command() {
+    let emulator = Emulator::new().start_local().await.unwrap();
+    let task = emulator.create_task();
+    let dir = scratch("resume-other-file");
+    write_input(&dir.join("a.csv"), 3000);
+    let other = std::fs::read_to_string(dir.join("a.csv")).unwrap().replace(",row-", ",other-");
+    std::fs::write(dir.join("b.csv"), other).unwrap();
+    let run = |file: &str, extra: &[&str]| {
+        let mut args = vec!["--task-id", task.as_str(), "--report", "r.json", file];
+        args.extend_from_slice(extra);
+        tokio::task::block_in_place(|| run_command(&emulator, &dir, &args))
+    };
+    let (status, shown) = run("a.csv", &[]);
+    assert_eq!(status, Some(0), "{shown}");
+    let (status, shown) = run("b.csv", &["--resume"]);
+    assert_eq!(status, Some(1), "{shown}");
+    assert!(
+        shown.contains("stopped: the input changed since the journal was written: batch 0 covered lines 2–1001"),
+        "{shown}"
+    );
+    assert!(shown.contains("resume with the same input") && !shown.contains("3000 imported"), "{shown}");
+    assert_eq!(emulator.record_count(&task), Some(3000), "nothing of b.csv was sent");
+}
+
+/// The hostile-input pass's second finding: after a finished import, 8 bytes inside the journal's third
+/// line are overwritten. Run again without `--resume`, the command refuses and says what to do; with
+/// `--resume` it refuses naming the line; only `--start-over` sets the journal aside and imports again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_journal_is_never_set_aside_without_being_asked() {
+    let emulator = Emulator::new().start_local().await.unwrap();
+    let task = emulator.create_task();
+    let dir = scratch("damaged-journal");
+    write_input(&dir.join("in.csv"), 300);
+    let args = |extra: &[&str]| {
+        let mut args = vec!["--task-id", task.as_str(), "--batch-size", "100", "--report", "r.json", "in.csv"];
+        args.extend_from_slice(extra);
+        args.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        tokio::task::block_in_place(|| run_command(&emulator, &dir, &args))
+    };
+    assert_eq!(run(args(&[])).0, Some(0));
+    let journal = dir.join("r.journal");
+    let mut bytes = std::fs::read(&journal).unwrap();
+    let third = bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(1).unwrap().0 + 1;
+    bytes[third + 10..third + 18].copy_from_slice(b"XXXXXXXX");
+    std::fs::write(&journal, &bytes).unwrap();
+
+    let (status, shown) = run(args(&[]));
+    assert_eq!(status, Some(1), "{shown}");
+    assert!(shown.contains("records an earlier import into task") && shown.contains("--start-over"), "{shown}");
+    let (status, shown) = run(args(&["--resume"]));
+    assert_eq!(status, Some(1), "{shown}");
+    assert!(shown.contains("line 3:") && shown.contains("--start-over"), "{shown}");
+    assert_eq!(std::fs::read(&journal).unwrap(), bytes, "the journal is left as it was");
+    assert_eq!(emulator.record_count(&task), Some(300), "nothing was sent again");
+
+    let (status, shown) = run(args(&["--start-over"]));
+    assert_eq!(status, Some(0), "{shown}");
+    assert_eq!(std::fs::read(dir.join("r.journal.old")).unwrap(), bytes, "the damaged journal is kept aside");
+    assert_eq!(emulator.record_count(&task), Some(600), "asked to start over, every row is sent again");
+}
+
 #[test]
 fn the_quick_start_command() {
     let dir = scratch("quick-start");
