@@ -53,7 +53,7 @@ use tokio::sync::mpsc;
 pub use error::{BatchRows, ImportError, Stop};
 pub use options::ImportOptions;
 pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
-pub use source::{CsvRows, JsonlRows, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
+pub use source::{CsvRows, JsonlRows, MAX_HEADER_BYTES, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
 pub use tally::Progress;
 
 use batch::{Batcher, Item};

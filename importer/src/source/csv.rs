@@ -1,24 +1,32 @@
 //! CSV input: a header row naming the columns (`calleeNumber` required, `outId` optional, every other
 //! column a call variable), then one callee per row. Rows are handed over as views of the reader's
-//! buffer, written in their wire form without building a record.
+//! buffer, written in their wire form without building a record. Memory is bounded whatever the input:
+//! a header over [`MAX_HEADER_BYTES`] stops the import, a row over [`MAX_ROW_BYTES`] is rejected and the
+//! next rows are read on.
 
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::io::Read;
 
 use acsgen::aiccs::CalleeRecord;
 
-use super::lines::Tracked;
+use super::records::{Fields, Record, Records};
+use super::unprintable;
 use super::{MAX_ROW_BYTES, Row};
 use crate::ImportError;
-use crate::wire::{Fields, RowWriter};
+use crate::wire::{self, RowWriter};
+
+/// The longest header row read (its names' bytes).
+pub const MAX_HEADER_BYTES: usize = 4 * 1024 * 1024;
+/// The most columns a header may name.
+const MAX_COLUMNS: usize = 1_000_000;
 
 /// CSV rows, read lazily. Create with [`csv_rows`].
 pub struct CsvRows<R: Read> {
-    reader: csv::Reader<Tracked<R>>,
+    records: Records<R>,
     columns: Vec<Column>,
     number: usize,
     out_id: Option<usize>,
-    raw: csv::ByteRecord,
     /// Writes each row in its wire form.
     writer: RowWriter,
     done: bool,
@@ -41,53 +49,24 @@ impl Column {
     }
 }
 
-/// Opens CSV input and reads its header. Fails when the input is empty or the header has no
-/// `calleeNumber` column, an empty column name or a repeated one.
+/// Opens CSV input and reads its header. Fails when the input is empty, the header is over
+/// [`MAX_HEADER_BYTES`], or it has no `calleeNumber` column, an empty, repeated or unreadable column name.
 pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
-    let tracked = Tracked::new(input);
-    // Rows end at `\n` only: a `\r` before it is whitespace the fields are trimmed of, so CRLF files read
-    // like LF files and every row's recorded start is its first byte.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(64 * 1024)
-        .from_reader(tracked);
-    let mut header = csv::ByteRecord::new();
-    let found = reader
-        .read_byte_record(&mut header)
-        .map_err(|e| ImportError::Input(format!("cannot read the header row: {e}")))?;
-    if !found {
-        return Err(ImportError::Input(
-            "the input is empty: expected a header row naming a calleeNumber column".into(),
-        ));
-    }
-    let mut names = Vec::with_capacity(header.len());
-    for (i, raw) in header.iter().enumerate() {
-        let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
-        let name = std::str::from_utf8(raw)
-            .map_err(|_| ImportError::Input(format!("the header's column {} is not valid UTF-8", i + 1)))?
-            .trim()
-            .to_owned();
-        if name.is_empty() {
-            return Err(ImportError::Input(format!("the header's column {} has no name", i + 1)));
+    let mut records = Records::new(input);
+    let read = records.next(MAX_HEADER_BYTES, MAX_COLUMNS, false);
+    let names = match read.map_err(|e| ImportError::Input(format!("cannot read the header row: {e}")))? {
+        None => {
+            return Err(ImportError::Input(
+                "the input is empty: expected a header row naming a calleeNumber column".into(),
+            ));
         }
-        if names.contains(&name) {
-            return Err(ImportError::Input(format!("the header names the column `{name}` twice")));
+        Some(Record::TooLong { bytes, fields, .. }) => {
+            return Err(ImportError::Input(format!(
+                "the header row is too long (over {MAX_HEADER_BYTES} bytes or {MAX_COLUMNS} columns; read {bytes} bytes in {fields} columns before stopping): is this a CSV file?"
+            )));
         }
-        names.push(name);
-    }
-    if !names.iter().any(|n| n == "calleeNumber") {
-        let hint = names
-            .iter()
-            .find(|n| n.eq_ignore_ascii_case("calleeNumber"))
-            .map(|n| format!(" (`{n}` differs only in case: the name is case-sensitive)"))
-            .unwrap_or_default();
-        return Err(ImportError::Input(format!(
-            "the header has no calleeNumber column{hint}; found: {}",
-            names.join(", ")
-        )));
-    }
+        Some(Record::Whole { fields, .. }) => column_names(fields)?,
+    };
     let columns: Vec<Column> = names
         .into_iter()
         .map(|n| match n.as_str() {
@@ -100,8 +79,44 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
     let out_id = columns.iter().position(|c| matches!(c, Column::OutId));
     let names: Vec<&str> = columns.iter().map(Column::name).collect();
     let writer = RowWriter::new(&names, out_id);
-    let raw = csv::ByteRecord::new();
-    Ok(CsvRows { reader, columns, number, out_id, raw, writer, done: false })
+    Ok(CsvRows { records, columns, number, out_id, writer, done: false })
+}
+
+/// The header's column names, checked: each valid UTF-8, named, without control characters, used once,
+/// and one of them `calleeNumber`.
+fn column_names(header: Fields<'_>) -> Result<Vec<String>, ImportError> {
+    let mut names = Vec::with_capacity(header.len());
+    let mut seen = HashSet::with_capacity(header.len());
+    for (i, raw) in header.iter().enumerate() {
+        let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+        let column = i + 1;
+        let name = std::str::from_utf8(raw)
+            .map_err(|_| ImportError::Input(format!("the header's column {column} is not valid UTF-8")))?
+            .trim();
+        if name.is_empty() {
+            return Err(ImportError::Input(format!("the header's column {column} has no name")));
+        }
+        if name.chars().any(unprintable) {
+            return Err(ImportError::Input(format!(
+                "the header's column {column} holds a control character or a byte-order mark: {name:?}"
+            )));
+        }
+        if !seen.insert(name) {
+            return Err(ImportError::Input(format!("the header names the column `{name}` twice")));
+        }
+        names.push(name.to_owned());
+    }
+    if !names.iter().any(|n| n == "calleeNumber") {
+        let hint = names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case("calleeNumber"))
+            .map(|n| format!(" (`{n}` differs only in case: the name is case-sensitive)"))
+            .unwrap_or_default();
+        let found = names.iter().take(20).map(String::as_str).collect::<Vec<_>>().join(", ");
+        let more = if names.len() > 20 { format!(" and {} more", names.len() - 20) } else { String::new() };
+        return Err(ImportError::Input(format!("the header has no calleeNumber column{hint}; found: {found}{more}")));
+    }
+    Ok(names)
 }
 
 /// One CSV row as read, borrowed from the reader: what the importer needs, without building a
@@ -110,7 +125,7 @@ pub(crate) struct CsvView<'a> {
     /// The row's fields, one after another, checked as UTF-8 once.
     text: &'a str,
     /// Where each field sits in `text`.
-    record: &'a csv::ByteRecord,
+    fields: Fields<'a>,
     columns: &'a [Column],
     number: usize,
     out_id: Option<usize>,
@@ -119,12 +134,12 @@ pub(crate) struct CsvView<'a> {
 
 impl CsvView<'_> {
     fn field(&self, i: usize) -> &str {
-        self.record.range(i).and_then(|range| self.text.get(range)).unwrap_or_default().trim_ascii()
+        self.text.get(self.fields.range(i)).unwrap_or_default().trim_ascii()
     }
 
     /// [`field`](Self::field) as bytes (the same bytes: every field ends on a character boundary).
     fn field_bytes(&self, i: usize) -> &[u8] {
-        self.record.get(i).unwrap_or_default().trim_ascii()
+        self.fields.get(i).trim_ascii()
     }
 
     /// The callee number.
@@ -156,7 +171,7 @@ impl CsvView<'_> {
     }
 }
 
-impl Fields for CsvView<'_> {
+impl wire::Fields for CsvView<'_> {
     fn text(&self, i: usize) -> &str {
         self.field(i)
     }
@@ -171,66 +186,71 @@ impl Fields for CsvView<'_> {
 impl<R: Read> CsvRows<R> {
     /// Reads the next row and hands it to `f` as a view (or the reason it cannot be a row).
     pub(crate) fn next_with<T>(&mut self, f: impl FnOnce(u64, Result<CsvView<'_>, String>) -> T) -> Option<T> {
-        let line = loop {
+        let columns = self.columns.len();
+        let (line, fields) = loop {
             if self.done {
                 return None;
             }
-            let before = self.reader.position().clone();
-            let result = self.reader.read_byte_record(&mut self.raw);
-            let start = self.raw.position().unwrap_or(&before);
-            let line = self.reader.get_ref().line_of(start.byte(), start.line());
-            match result {
-                Ok(false) => {
+            match self.records.next(MAX_ROW_BYTES, columns + 1, true) {
+                Ok(None) => {
                     self.done = true;
                     return None;
                 }
-                // A blank line (or one of spaces, or the `\r` of a CRLF blank line) is not a row.
-                Ok(true)
-                    if self.raw.len() == 1
-                        && self.raw.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) => {}
-                Ok(true) => break line,
-                Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                Err(e) => {
                     self.done = true;
-                    return Some(f(line, Err(format!("input stopped: {e}"))));
+                    return Some(f(self.records.line(), Err(format!("input stopped: {e}"))));
                 }
-                Err(e) => return Some(f(line, Err(format!("malformed row: {e}")))),
+                Ok(Some(Record::TooLong { line, bytes, fields })) => {
+                    return Some(f(line, Err(too_long(bytes, fields, columns))));
+                }
+                // A blank line (or one of spaces, or the `\r` of a CRLF blank line) is not a row.
+                Ok(Some(Record::Whole { fields, .. }))
+                    if fields.len() == 1 && fields.get(0).iter().all(u8::is_ascii_whitespace) => {}
+                Ok(Some(Record::Whole { line, fields })) => break (line, fields),
             }
         };
-        let bytes: usize = self.raw.as_slice().len();
-        if bytes > MAX_ROW_BYTES {
+        if fields.len() != columns {
             return Some(f(
                 line,
-                Err(format!("malformed row: {bytes} bytes, longer than the {MAX_ROW_BYTES}-byte limit")),
+                Err(format!("malformed row: {} fields where the header has {columns}", fields.len())),
             ));
         }
-        if self.raw.len() != self.columns.len() {
-            let n = self.raw.len();
-            return Some(f(
-                line,
-                Err(format!("malformed row: {n} fields where the header has {}", self.columns.len())),
-            ));
-        }
-        // One UTF-8 check for the whole row (fields are sliced from it), no copy, no allocation.
-        // The fields together can be valid where one alone is not: a character split by a delimiter.
-        // Each field starts where the one before it ends, so checking the ends is enough.
-        let split =
-            |text: &str| (0..self.raw.len()).any(|i| self.raw.range(i).is_some_and(|r| !text.is_char_boundary(r.end)));
-        let text = match std::str::from_utf8(self.raw.as_slice()) {
-            Ok(text) if !split(text) => text,
-            _ => {
-                let field = self.raw.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or_default() + 1;
-                return Some(f(line, Err(format!("malformed row: field {field} is not valid UTF-8"))));
-            }
+        let text = match utf8(fields) {
+            Ok(text) => text,
+            Err(reason) => return Some(f(line, Err(reason))),
         };
         let view = CsvView {
             text,
-            record: &self.raw,
+            fields,
             columns: &self.columns,
             number: self.number,
             out_id: self.out_id,
             writer: RefCell::new(&mut self.writer),
         };
         Some(f(line, Ok(view)))
+    }
+}
+
+/// Why a row over the limits was rejected.
+fn too_long(bytes: u64, fields: u64, columns: usize) -> String {
+    if bytes > MAX_ROW_BYTES as u64 {
+        format!("malformed row: {bytes} bytes, longer than the {MAX_ROW_BYTES}-byte limit")
+    } else {
+        format!("malformed row: {fields} fields where the header has {columns}")
+    }
+}
+
+/// The row's fields as one text, checked as UTF-8 once (no copy, no allocation). The fields together can
+/// be valid where one alone is not — a character split by a delimiter — and each field starts where the
+/// one before it ends, so checking the ends is enough.
+fn utf8(fields: Fields<'_>) -> Result<&str, String> {
+    let split = |text: &str| (0..fields.len()).any(|i| !text.is_char_boundary(fields.range(i).end));
+    match std::str::from_utf8(fields.bytes()) {
+        Ok(text) if !split(text) => Ok(text),
+        _ => {
+            let field = fields.iter().position(|f| std::str::from_utf8(f).is_err()).unwrap_or_default() + 1;
+            Err(format!("malformed row: field {field} is not valid UTF-8"))
+        }
     }
 }
 
@@ -358,5 +378,75 @@ mod tests {
         assert!(err("calleenumber,outId\n").contains("differs only in case"));
         assert!(err("calleeNumber,,x\n").contains("column 2 has no name"));
         assert!(err("calleeNumber,a,a\n").contains("`a` twice"));
+    }
+
+    #[test]
+    fn csv_line_numbers_with_crlf_and_no_final_newline() {
+        let rows = rows("calleeNumber\r\n1\r\n\r\n2\r\n\"3\r\n\"\r\n4");
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4, 5, 7]);
+    }
+
+    /// A reader that hands out a few bytes at a time, as a pipe may.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            Chunked(self.0, 3).read(buf).inspect(|n| self.0 = &self.0[*n..])
+        }
+    }
+
+    /// A reader that hands out at most `.1` bytes at a time.
+    struct Chunked<'a>(&'a [u8], usize);
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(self.1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn line_numbers_hold_when_input_trickles_in() {
+        let input = "calleeNumber,name\n1,a\n\n\n\n2,\"two\nlines\"\n\n3,c\r\n\r\n4,d";
+        let lines: Vec<u64> = csv_rows(Trickle(input.as_bytes())).unwrap().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 6, 9, 11]);
+        let whole: Vec<u64> = csv_rows(input.as_bytes()).unwrap().map(|r| r.line).collect();
+        assert_eq!(whole, lines);
+    }
+
+    proptest::proptest! {
+        /// Whatever blank lines (`\n` or `\r\n`), rows spanning lines and read sizes: each row is numbered
+        /// by the line it starts on. `pad` shifts everything past the reader's 64 KiB buffer.
+        #[test]
+        fn rows_are_numbered_by_the_line_they_start_on(
+            rows in proptest::collection::vec((0usize..4, proptest::bool::ANY, 0usize..3), 1..12),
+            pad in proptest::option::of(60_000usize..70_000),
+            read_size in 1usize..9,
+            final_break in proptest::bool::ANY,
+        ) {
+            let mut input = String::from("calleeNumber,name\n");
+            let mut expected = Vec::new();
+            if let Some(pad) = pad {
+                input.push_str(&format!("0,{}\n", "p".repeat(pad)));
+                expected.push(2);
+            }
+            for (n, (blanks, crlf, inner)) in rows.iter().enumerate() {
+                for _ in 0..*blanks {
+                    input.push_str(if *crlf { "\r\n" } else { "\n" });
+                }
+                expected.push(input.matches('\n').count() as u64 + 1);
+                input.push_str(&format!("{n},\"{}\"", "x\n".repeat(*inner)));
+                if final_break || n + 1 < rows.len() {
+                    input.push('\n');
+                }
+            }
+            fn lines<R: Read>(reader: R) -> Vec<u64> {
+                csv_rows(reader).unwrap().map(|r| r.line).collect()
+            }
+            proptest::prop_assert_eq!(lines(Chunked(input.as_bytes(), read_size)), expected.clone());
+            proptest::prop_assert_eq!(lines(input.as_bytes()), expected);
+        }
     }
 }

@@ -1,10 +1,15 @@
 //! JSON Lines input: one object per line, `calleeNumber` and `outId` its fields, every other member a call
-//! variable.
+//! variable. A line is read into memory only up to [`MAX_ROW_BYTES`]: a longer one is read past and
+//! rejected, and the next lines are read on. Values are taken as written: a number's text is kept exactly
+//! (a phone number or an ID is never rounded), and a key given twice in one object is refused.
 
-use std::io::BufRead;
+use std::collections::HashSet;
+use std::fmt;
+use std::io::{self, BufRead};
 
 use acsgen::aiccs::CalleeRecord;
-use serde_json::Value;
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 
 use super::{MAX_ROW_BYTES, Row};
 
@@ -12,6 +17,7 @@ use super::{MAX_ROW_BYTES, Row};
 pub struct JsonlRows<R: BufRead> {
     reader: R,
     line: u64,
+    /// The line being read: at most [`MAX_ROW_BYTES`] + 1 bytes of it.
     buffer: Vec<u8>,
     done: bool,
 }
@@ -21,39 +27,30 @@ pub fn jsonl_rows<R: BufRead>(input: R) -> JsonlRows<R> {
     JsonlRows { reader: input, line: 0, buffer: Vec::new(), done: false }
 }
 
-fn variable_text(key: &str, value: Value) -> Result<Option<String>, String> {
-    match value {
-        Value::String(s) => Ok(Some(s)),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
-        Value::Null => Ok(None),
-        Value::Array(_) | Value::Object(_) => Err(format!("call variable `{key}` must be text, not a list or object")),
-    }
-}
-
-fn record_from_json(text: &str) -> Result<CalleeRecord, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("malformed row: invalid JSON: {e}"))?;
-    let Value::Object(fields) = value else { return Err("malformed row: a line must hold a JSON object".into()) };
-    let mut number = String::new();
-    let mut out_id = None;
-    let mut variables = Vec::new();
-    for (key, value) in fields {
-        match key.as_str() {
-            "calleeNumber" => number = variable_text(&key, value)?.unwrap_or_default().trim_ascii().to_owned(),
-            "outId" => {
-                out_id = variable_text(&key, value)?.map(|s| s.trim_ascii().to_owned()).filter(|s| !s.is_empty())
+impl<R: BufRead> JsonlRows<R> {
+    /// Reads the next line (its newline included) into `buffer`, keeping at most [`MAX_ROW_BYTES`] + 1
+    /// bytes of it; gives its whole length, or `None` at the end of the input.
+    fn read_line(&mut self) -> io::Result<Option<u64>> {
+        self.buffer.clear();
+        let mut length = 0u64;
+        loop {
+            let input = self.reader.fill_buf()?;
+            if input.is_empty() {
+                return Ok((length > 0).then_some(length));
             }
-            _ => {
-                if let Some(text) = variable_text(&key, value)? {
-                    variables.push((key, text));
-                }
+            let (taken, ends) = match memchr::memchr(b'\n', input) {
+                Some(at) => (at + 1, true),
+                None => (input.len(), false),
+            };
+            let room = (MAX_ROW_BYTES + 1).saturating_sub(self.buffer.len());
+            self.buffer.extend_from_slice(&input[..taken.min(room)]);
+            self.reader.consume(taken);
+            length += taken as u64;
+            if ends {
+                return Ok(Some(length));
             }
         }
     }
-    let mut record = CalleeRecord::new(number);
-    record.out_id = out_id;
-    record.variables.extend(variables);
-    Ok(record)
 }
 
 impl<R: BufRead> Iterator for JsonlRows<R> {
@@ -61,26 +58,19 @@ impl<R: BufRead> Iterator for JsonlRows<R> {
 
     fn next(&mut self) -> Option<Row> {
         while !self.done {
-            self.buffer.clear();
             self.line += 1;
-            match self.reader.read_until(b'\n', &mut self.buffer) {
-                Ok(0) => {
-                    self.done = true;
-                    return None;
-                }
-                Ok(_) => {}
+            let line = self.line;
+            let length = match self.read_line() {
+                Ok(Some(length)) => length,
+                Ok(None) => break,
                 Err(e) => {
                     self.done = true;
-                    return Some(Row { line: self.line, record: Err(format!("input stopped: {e}")) });
+                    return Some(Row { line, record: Err(format!("input stopped: {e}")) });
                 }
-            }
-            let line = self.line;
-            if self.buffer.len() > MAX_ROW_BYTES {
-                let n = self.buffer.len();
-                return Some(Row {
-                    line,
-                    record: Err(format!("malformed row: {n} bytes, longer than the {MAX_ROW_BYTES}-byte limit")),
-                });
+            };
+            if length > MAX_ROW_BYTES as u64 {
+                let reason = format!("malformed row: {length} bytes, longer than the {MAX_ROW_BYTES}-byte limit");
+                return Some(Row { line, record: Err(reason) });
             }
             let Ok(text) = std::str::from_utf8(&self.buffer) else {
                 return Some(Row { line, record: Err("malformed row: not valid UTF-8".into()) });
@@ -91,8 +81,69 @@ impl<R: BufRead> Iterator for JsonlRows<R> {
             }
             return Some(Row { line, record: record_from_json(text) });
         }
+        self.done = true;
         None
     }
+}
+
+/// A JSON object's members as written: each key once, each value's text untouched.
+struct Members(Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let (mut members, mut seen) = (Vec::new(), HashSet::new());
+                while let Some(key) = map.next_key::<String>()? {
+                    if !seen.insert(key.clone()) {
+                        return Err(serde::de::Error::custom(format!("the key `{key}` is given twice")));
+                    }
+                    members.push((key, map.next_value()?));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+/// A member's value as text: a string's contents, a number's or boolean's text exactly as written; `None`
+/// for null.
+fn value_text(key: &str, value: &RawValue) -> Result<Option<String>, String> {
+    let raw = value.get();
+    match raw.as_bytes().first() {
+        Some(b'"') => serde_json::from_str(raw).map(Some).map_err(|e| format!("malformed row: `{key}`: {e}")),
+        Some(b'n') => Ok(None),
+        Some(b'[' | b'{') => Err(format!("call variable `{key}` must be text, not a list or object")),
+        _ => Ok(Some(raw.to_owned())),
+    }
+}
+
+fn record_from_json(text: &str) -> Result<CalleeRecord, String> {
+    let members = match serde_json::from_str::<Members>(text) {
+        Ok(members) => members,
+        Err(e) if e.is_data() => return Err(format!("malformed row: a line must hold a JSON object ({e})")),
+        Err(e) => return Err(format!("malformed row: invalid JSON: {e}")),
+    };
+    let mut record = CalleeRecord::new("");
+    for (key, value) in members.0 {
+        let text = value_text(&key, &value)?;
+        match key.as_str() {
+            "calleeNumber" => record.callee_number = text.unwrap_or_default().trim_ascii().to_owned(),
+            "outId" => record.out_id = text.map(|s| s.trim_ascii().to_owned()).filter(|s| !s.is_empty()),
+            _ => {
+                if let Some(text) = text {
+                    record.variables.insert(key, text);
+                }
+            }
+        }
+    }
+    Ok(record)
 }
 
 #[cfg(test)]
@@ -116,5 +167,37 @@ mod tests {
         assert!(rows[1].record.clone().unwrap_err().contains("`tags` must be text"));
         assert!(rows[2].record.clone().unwrap_err().starts_with("malformed row: invalid JSON"));
         assert!(rows[3].record.clone().unwrap_err().contains("JSON object"));
+    }
+
+    /// Numbers are sent as written, never through a float: a phone number or an ID is never changed.
+    #[test]
+    fn numbers_keep_the_text_they_are_written_with() {
+        let input = "{\"calleeNumber\":13800000000,\"outId\":123456789012345678901234567890,\"n\":1e3,\"x\":-0.10}\n";
+        let rows: Vec<Row> = jsonl_rows(input.as_bytes()).collect();
+        let record = rows[0].record.as_ref().unwrap();
+        assert_eq!(record.callee_number, "13800000000");
+        assert_eq!(record.out_id.as_deref(), Some("123456789012345678901234567890"));
+        assert_eq!((record.variables["n"].as_str(), record.variables["x"].as_str()), ("1e3", "-0.10"));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let rows: Vec<Row> = jsonl_rows("{\"calleeNumber\":\"1\",\"calleeNumber\":\"2\"}\n".as_bytes()).collect();
+        let reason = rows[0].record.clone().unwrap_err();
+        assert!(reason.contains("the key `calleeNumber` is given twice"), "{reason}");
+    }
+
+    /// A line longer than the limit is rejected without being held in memory, and the next is read on.
+    #[test]
+    fn a_line_over_the_limit_is_read_past() {
+        let mut input = format!("{{\"calleeNumber\":\"{}\"}}\n", "9".repeat(3 * MAX_ROW_BYTES)).into_bytes();
+        input.extend_from_slice(b"{\"calleeNumber\":\"2\"}");
+        let mut rows = jsonl_rows(input.as_slice());
+        let first = rows.next().unwrap();
+        assert!(first.record.unwrap_err().contains("3145748 bytes, longer than the 1048576-byte limit"));
+        assert!(rows.buffer.capacity() <= 2 * MAX_ROW_BYTES + 2, "{} bytes held", rows.buffer.capacity());
+        let second = rows.next().unwrap();
+        assert_eq!((second.line, second.record.unwrap().callee_number.as_str()), (2, "2"));
+        assert!(rows.next().is_none());
     }
 }

@@ -5,12 +5,12 @@
 
 mod csv;
 mod jsonl;
-mod lines;
+mod records;
 
 use acsgen::aiccs::CalleeRecord;
 
 pub(crate) use csv::CsvView;
-pub use csv::{CsvRows, csv_rows};
+pub use csv::{CsvRows, MAX_HEADER_BYTES, csv_rows};
 pub use jsonl::{JsonlRows, jsonl_rows};
 
 /// Rows longer than this are rejected rather than imported (a field that size is not a callee).
@@ -23,4 +23,10 @@ pub struct Row {
     pub line: u64,
     /// The callee, or the reason the row was rejected.
     pub record: Result<CalleeRecord, String>,
+}
+
+/// A character no callee number, outId or column name may hold: a control character, or the byte-order
+/// mark (which a file put together from several can carry in its middle).
+pub(crate) fn unprintable(c: char) -> bool {
+    c.is_control() || c == '\u{feff}'
 }
