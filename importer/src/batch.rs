@@ -352,10 +352,17 @@ impl Batcher {
 
 /// The per-record rules, checked before anything is sent; gives the record's outId.
 fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
-    if record.callee_number().chars().all(char::is_whitespace) {
+    let number = record.callee_number();
+    if number.chars().all(char::is_whitespace) {
         return Err("missing calleeNumber".into());
     }
+    if !printable(number) {
+        return Err(format!("calleeNumber {number:?} holds a control character or a byte-order mark"));
+    }
     let out_id = record.out_id();
+    if let Some(id) = out_id.filter(|id| !printable(id)) {
+        return Err(format!("outId {id:?} holds a control character or a byte-order mark"));
+    }
     // Only an ID of more than 128 bytes can have more than 128 characters.
     if let Some(id) = out_id.filter(|id| id.len() > MAX_OUT_ID) {
         let n = id.chars().count();
@@ -367,6 +374,12 @@ fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
         return Err(format!("call variable `{key}` repeats a field name"));
     }
     Ok(out_id)
+}
+
+/// Whether `text` is free of control characters and byte-order marks (checked a byte at a time when it is
+/// printable ASCII, as nearly every number and ID is).
+fn printable(text: &str) -> bool {
+    text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(crate::source::unprintable)
 }
 
 #[cfg(test)]
@@ -482,6 +495,8 @@ mod tests {
             row(6, "4", None),
             Row { line: 7, record: Err("malformed row: …".into()) },
             row(8, "5", Some("b")),
+            row(9, "\u{feff}6", Some("c")),
+            row(10, "7", Some("d\u{0}")),
         ];
         let lines: Vec<String> = run(2, &rows).into_iter().map(|s| s.split(" [{").next().unwrap().to_owned()).collect();
         assert_eq!(
@@ -492,6 +507,8 @@ mod tests {
                 "rejected 5: outId has 129 characters, at most 128",
                 "batch 0 lines [2, 6]",
                 "rejected 7: malformed row: …",
+                "rejected 9: calleeNumber \"\\u{feff}6\" holds a control character or a byte-order mark",
+                "rejected 10: outId \"d\\0\" holds a control character or a byte-order mark",
                 "batch 1 lines [8]",
             ]
         );

@@ -378,6 +378,18 @@ mod tests {
         assert!(err("calleenumber,outId\n").contains("differs only in case"));
         assert!(err("calleeNumber,,x\n").contains("column 2 has no name"));
         assert!(err("calleeNumber,a,a\n").contains("`a` twice"));
+        assert!(err("calleeNumber,na\u{feff}me\n").contains("column 2 holds a control character or a byte-order mark"));
+        assert!(err("calleeNumber,a\u{0}\n").contains("column 2 holds a control character"));
+        assert!(err(&"x".repeat(MAX_HEADER_BYTES + 1)).contains("the header row is too long"));
+    }
+
+    /// The repeated-name check takes a look per column, not a comparison with every other one.
+    #[test]
+    fn a_header_of_200000_columns_is_read() {
+        let header: Vec<String> = (0..200_000).map(|i| format!("c{i}")).collect();
+        let input = format!("calleeNumber,{}\n1,{}\n", header.join(","), ",".repeat(199_999));
+        let rows: Vec<Row> = csv_rows(input.as_bytes()).unwrap().collect();
+        assert_eq!(rows[0].record.as_ref().unwrap().variables.len(), 200_000);
     }
 
     #[test]
