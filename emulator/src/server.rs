@@ -121,6 +121,33 @@ async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<R
     Ok(answer)
 }
 
+/// Bodies over [`MAX_BODY`] up to this size are read to their end (and thrown away) before the refusal is
+/// answered, so that a client still sending one reads the refusal instead of a broken connection; a body
+/// declared larger is refused at once.
+const DRAIN_LIMIT: u64 = 48 * 1024 * 1024;
+
+/// The body, if it is at most [`MAX_BODY`] (`declared`: its `content-length`). One over it is read past,
+/// up to [`DRAIN_LIMIT`], keeping nothing.
+async fn read_body(mut body: IncomingBody, declared: Option<u64>) -> Result<Vec<u8>, ()> {
+    if declared.is_some_and(|n| n > DRAIN_LIMIT) {
+        return Err(());
+    }
+    let mut kept = Vec::with_capacity(declared.map_or(0, |n| n.min(MAX_BODY as u64) as usize));
+    let mut read = 0u64;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map(|f| f.into_data()) else { break };
+        let Ok(data) = data else { continue };
+        read += data.len() as u64;
+        if read > DRAIN_LIMIT {
+            break;
+        }
+        if read <= MAX_BODY as u64 {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if read > MAX_BODY as u64 { Err(()) } else { Ok(kept) }
+}
+
 async fn api(
     shared: &Shared,
     request_id: &str,
@@ -129,18 +156,11 @@ async fn api(
     faults: &Faults,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, body) = request.into_parts();
-    let too_large = parts
-        .headers
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_BODY);
-    if too_large {
-        return Ok(reply::error(413, request_id, "RequestTooLarge", &format!("The body exceeds {MAX_BODY} bytes.")));
-    }
-    let body = match tokio::time::timeout(BODY_TIMEOUT, http_body_util::Limited::new(body, MAX_BODY).collect()).await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(_)) => {
+    let declared =
+        parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let body = match tokio::time::timeout(BODY_TIMEOUT, read_body(body, declared)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(())) => {
             return Ok(reply::error(
                 413,
                 request_id,

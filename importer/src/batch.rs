@@ -2,15 +2,18 @@
 //! the rejections.
 //!
 //! **The rule.** Take the rows in the order they arrive. A row is *rejected*, with its reason, when it
-//! could not be read, has no calleeNumber, has an outId of more than 128 characters or a call variable
-//! named like a field, or repeats the outId of an earlier row that was not rejected. Every other row joins
-//! the batch being built, which is handed over once it holds `batch_size` rows (and, when the rows end,
-//! with what it holds). A rejection is handed over when its row is read; a batch when its last row is.
-//! So the same input always gives the same batches — which is how a resumed run recognises them.
+//! could not be read, has no calleeNumber, has a calleeNumber or outId with a control character, an outId
+//! of more than 128 characters or a call variable named like a field, is too big to fit a batch's byte
+//! limit even alone, or repeats the outId of an earlier row that was not rejected. Every other row joins
+//! the batch being built — unless it would take the batch's request body over the byte limit: then that
+//! batch is handed over first, and the row starts the next. A batch is handed over once it holds the most
+//! records a batch may (and, when the rows end, with what it holds). A rejection is handed over when its
+//! row is read; a batch when its last row is, or when the row that does not fit is. So the same input and
+//! limits always give the same batches — which is how a resumed run recognises them.
 //!
 //! That is exactly what comes out, whatever the speed tricks inside: the property test
 //! `settling_repeats_a_batch_at_a_time_agrees_with_checking_each_row` holds the [`Batcher`] to `model`,
-//! this rule written plainly one row at a time, over random rows, batch sizes and line numbers.
+//! this rule written plainly one row at a time, over random rows, limits and line numbers.
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -111,6 +114,18 @@ const SEPARATOR: &[u8] = b"%2C";
 /// How far ahead of the row being checked the outId table's memory is requested.
 const PREFETCH_AHEAD: usize = 16;
 
+/// How big a batch may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// Records a batch holds at most.
+    pub(crate) records: usize,
+    /// Bytes a batch's request body (its wire form) has at most.
+    pub(crate) bytes: usize,
+}
+
+/// How a batch's wire form ends: the JSON array's `]`.
+const BATCH_END: &[u8] = b"%5D";
+
 /// Checks rows and groups them into batches, by the rule in the module's documentation.
 ///
 /// Whether an outId repeats an earlier one is settled a batch at a time rather than row by row: the
@@ -119,7 +134,7 @@ const PREFETCH_AHEAD: usize = 16;
 /// out of the batch (which then fills up again), and rejections still come out in the order the rows came
 /// in: those of rows read while a batch's IDs are unsettled are held until they are.
 pub(crate) struct Batcher {
-    batch_size: usize,
+    limits: Limits,
     seen: SeenIds,
     /// The input lines of the batch being built, one per record.
     lines: Vec<u64>,
@@ -151,13 +166,13 @@ struct Unsettled {
 }
 
 impl Batcher {
-    pub(crate) fn new(batch_size: usize, scratch: PathBuf) -> Self {
+    pub(crate) fn new(limits: Limits, scratch: PathBuf) -> Self {
         Self {
-            batch_size,
+            limits,
             seen: SeenIds::new(scratch),
-            lines: Vec::with_capacity(batch_size),
+            lines: Vec::with_capacity(limits.records),
             encoded: Vec::new(),
-            unsettled: Vec::with_capacity(batch_size),
+            unsettled: Vec::with_capacity(limits.records),
             ids: String::new(),
             held: Vec::new(),
             ready: VecDeque::new(),
@@ -169,9 +184,9 @@ impl Batcher {
 
     /// A batcher that fills the buffers handed back through the [`Spares`] it comes with before
     /// allocating new ones.
-    pub(crate) fn with_spares(batch_size: usize, scratch: PathBuf) -> (Self, Spares) {
+    pub(crate) fn with_spares(limits: Limits, scratch: PathBuf) -> (Self, Spares) {
         let (spares, buffers) = crate::wire::spares();
-        let batcher = Self { spares: Some(buffers), ..Self::new(batch_size, scratch) };
+        let batcher = Self { spares: Some(buffers), ..Self::new(limits, scratch) };
         (batcher, spares)
     }
 
@@ -196,6 +211,14 @@ impl Batcher {
             self.encoded.truncate(mark);
             return self.reject(RejectedRow { line, reason });
         }
+        let row_len = self.encoded.len() - mark - if first { BATCH_START.len() } else { SEPARATOR.len() };
+        let alone = BATCH_START.len() + row_len + BATCH_END.len();
+        if alone > self.limits.bytes {
+            self.encoded.truncate(mark);
+            let reason =
+                format!("the row's request form is {alone} bytes, more than a batch may have ({})", self.limits.bytes);
+            return self.reject(RejectedRow { line, reason });
+        }
         if out_id.is_some() || !self.unsettled.is_empty() {
             let id = out_id.map(|id| {
                 let at = self.ids.len();
@@ -206,12 +229,34 @@ impl Batcher {
             self.unsettled.push(Unsettled { start, id });
         }
         self.lines.push(line);
-        if self.lines.len() >= self.batch_size {
+        if self.lines.len() >= self.limits.records || self.over_bytes() {
             self.settle();
-            if self.lines.len() >= self.batch_size {
+            // The row was settled with the others: if it is still there and the batch is too big, it starts
+            // the next batch (a single row always fits: see above).
+            if self.over_bytes() {
+                self.split_last(row_len);
+            } else if self.lines.len() >= self.limits.records {
                 self.take();
             }
         }
+    }
+
+    /// Whether the batch's wire form, ended, would be over the byte limit.
+    fn over_bytes(&self) -> bool {
+        self.encoded.len() + BATCH_END.len() > self.limits.bytes
+    }
+
+    /// Hands over the batch without its last row, `row_len` bytes long, which then starts the next.
+    fn split_last(&mut self, row_len: usize) {
+        let Some(line) = self.lines.pop() else { return };
+        let row_start = self.encoded.len() - row_len;
+        // Rare (a batch ends on its byte limit): a copy of one row.
+        let row = self.encoded[row_start..].to_vec();
+        self.encoded.truncate(row_start - SEPARATOR.len());
+        self.take();
+        self.encoded.extend_from_slice(BATCH_START);
+        self.encoded.extend_from_slice(&row);
+        self.lines.push(line);
     }
 
     /// The next item ready to hand over.
@@ -238,7 +283,7 @@ impl Batcher {
         } else {
             self.held.push((self.unsettled.len(), row));
             // Held rows are bounded like a batch is.
-            if self.held.len() >= self.batch_size {
+            if self.held.len() >= self.limits.records {
                 self.settle();
             }
         }
@@ -331,7 +376,7 @@ impl Batcher {
         if self.lines.is_empty() {
             return;
         }
-        self.encoded.extend_from_slice(b"%5D");
+        self.encoded.extend_from_slice(BATCH_END);
         // The next batch is likely the same size: a buffer handed back, or one allocated at that size
         // instead of grown.
         let capacity = self.encoded.len() + self.encoded.len() / 8;
@@ -342,7 +387,7 @@ impl Batcher {
         let batch = Batch {
             hash: xxhash_rust::xxh3::xxh3_64(&self.encoded),
             seq: self.next_seq,
-            lines: std::mem::replace(&mut self.lines, Vec::with_capacity(self.batch_size)),
+            lines: std::mem::replace(&mut self.lines, Vec::with_capacity(self.limits.records)),
             encoded: std::mem::replace(&mut self.encoded, next),
         };
         self.next_seq += 1;
@@ -402,9 +447,14 @@ mod tests {
         serde_json::from_str(&value).expect("the batch carries a JSON array")
     }
 
+    /// Limits of `records` records a batch, and bytes enough for any test's batch.
+    fn count(records: usize) -> Limits {
+        Limits { records, bytes: 1 << 30 }
+    }
+
     /// Every item, as text (a batch by its lines and records).
-    fn run(batch_size: usize, rows: &[Row]) -> Vec<String> {
-        let mut batcher = Batcher::new(batch_size, std::env::temp_dir());
+    fn run(limits: Limits, rows: &[Row]) -> Vec<String> {
+        let mut batcher = Batcher::new(limits, std::env::temp_dir());
         let mut items = Vec::new();
         for r in rows {
             batcher.push(r.line, r.record.as_ref().map_err(String::clone));
@@ -423,9 +473,16 @@ mod tests {
         }
     }
 
+    /// The length of `record`'s wire form: its JSON, form-encoded.
+    fn wire_len(record: &CalleeRecord) -> usize {
+        let mut out = Vec::new();
+        form_encode_into(&mut out, &serde_json::to_string(record).unwrap());
+        out.len()
+    }
+
     /// The rule of the module's documentation, applied one row at a time, each repeat found as it is
     /// read: what the batcher must agree with, whenever it settles repeats.
-    fn model(batch_size: usize, rows: &[Row]) -> Vec<String> {
+    fn model(limits: Limits, rows: &[Row]) -> Vec<String> {
         let (mut items, mut seen, mut batch, mut seq) = (Vec::new(), HashSet::new(), Vec::new(), 0);
         let mut take = |batch: &mut Vec<(u64, &CalleeRecord)>, items: &mut Vec<String>| {
             if !batch.is_empty() {
@@ -436,21 +493,40 @@ mod tests {
                 batch.clear();
             }
         };
+        // The batch's body: the array's start and end, its rows, and a separator between two.
+        let size = |batch: &[(u64, &CalleeRecord)]| {
+            let rows: usize = batch.iter().map(|(_, r)| wire_len(r)).sum();
+            BATCH_START.len() + rows + SEPARATOR.len() * batch.len().saturating_sub(1) + BATCH_END.len()
+        };
         for r in rows {
             let reason = match &r.record {
                 Err(reason) => Some(reason.clone()),
-                Ok(record) => check(record).err().or_else(|| match &record.out_id {
-                    Some(id) if !seen.insert(id.clone()) => {
-                        Some(format!("duplicate outId `{id}`: an earlier row already uses it"))
-                    }
-                    _ => None,
-                }),
+                Ok(record) => check(record)
+                    .err()
+                    .or_else(|| {
+                        let alone = BATCH_START.len() + wire_len(record) + BATCH_END.len();
+                        (alone > limits.bytes).then(|| {
+                            format!(
+                                "the row's request form is {alone} bytes, more than a batch may have ({})",
+                                limits.bytes
+                            )
+                        })
+                    })
+                    .or_else(|| match &record.out_id {
+                        Some(id) if !seen.insert(id.clone()) => {
+                            Some(format!("duplicate outId `{id}`: an earlier row already uses it"))
+                        }
+                        _ => None,
+                    }),
             };
             match (reason, &r.record) {
                 (Some(reason), _) => items.push(format!("rejected {}: {reason}", r.line)),
                 (None, Ok(record)) => {
+                    if !batch.is_empty() && size(&batch) + SEPARATOR.len() + wire_len(record) > limits.bytes {
+                        take(&mut batch, &mut items);
+                    }
                     batch.push((r.line, record));
-                    if batch.len() == batch_size {
+                    if batch.len() == limits.records {
                         take(&mut batch, &mut items);
                     }
                 }
@@ -469,7 +545,7 @@ mod tests {
             CalleeRecord::new("13800000000").out_id("a").variables("name", "Tom, Jr."),
             CalleeRecord::new("13900000000").variables("城市", "杭州 \"x\""),
         ];
-        let mut batcher = Batcher::new(10, std::env::temp_dir());
+        let mut batcher = Batcher::new(count(10), std::env::temp_dir());
         for (line, record) in (2..).zip(&records) {
             batcher.push(line, Ok(record));
         }
@@ -498,7 +574,8 @@ mod tests {
             row(9, "\u{feff}6", Some("c")),
             row(10, "7", Some("d\u{0}")),
         ];
-        let lines: Vec<String> = run(2, &rows).into_iter().map(|s| s.split(" [{").next().unwrap().to_owned()).collect();
+        let lines: Vec<String> =
+            run(count(2), &rows).into_iter().map(|s| s.split(" [{").next().unwrap().to_owned()).collect();
         assert_eq!(
             lines,
             [
@@ -522,8 +599,8 @@ mod tests {
         rows.push(row(14, "14", None));
         rows.push(row(15, "15", Some("e")));
         rows.push(row(16, "16", None));
-        let got = run(3, &rows);
-        assert_eq!(got, model(3, &rows));
+        let got = run(count(3), &rows);
+        assert_eq!(got, model(count(3), &rows));
         let batches: Vec<&String> = got.iter().filter(|s| s.starts_with("batch")).collect();
         assert!(batches[1].starts_with("batch 1 lines [6, 8, 10] "), "{batches:?}");
         assert!(batches[2].starts_with("batch 2 lines [14, 16] "), "{batches:?}");
@@ -535,17 +612,17 @@ mod tests {
         rows.extend((3..40).map(|line| Row { line, record: Err(format!("malformed row {line}")) }));
         rows.push(row(40, "2", Some("a")));
         rows.push(row(41, "3", Some("b")));
-        let mut batcher = Batcher::new(2, std::env::temp_dir());
+        let mut batcher = Batcher::new(count(2), std::env::temp_dir());
         for r in &rows {
             batcher.push(r.line, r.record.as_ref().map_err(String::clone));
             assert!(batcher.held.len() < 2, "held rejections grow past a batch");
         }
-        assert_eq!(run(2, &rows), model(2, &rows));
+        assert_eq!(run(count(2), &rows), model(count(2), &rows));
     }
 
     #[test]
     fn a_failing_scratch_file_stops_with_nothing_after_it_handed_over() {
-        let mut batcher = Batcher::new(1000, "/nonexistent/acsgen-scratch".into());
+        let mut batcher = Batcher::new(count(1000), "/nonexistent/acsgen-scratch".into());
         let mut items = Vec::new();
         let mut line = 2;
         while !matches!(items.last(), Some(Item::Stop(_))) {
@@ -583,7 +660,7 @@ mod tests {
 
     #[test]
     fn a_buffer_handed_back_is_filled_again() {
-        let (mut batcher, spares) = Batcher::with_spares(2, std::env::temp_dir());
+        let (mut batcher, spares) = Batcher::with_spares(count(2), std::env::temp_dir());
         let mut batch = |numbers: &[&str]| {
             for (line, number) in (2..).zip(numbers) {
                 batcher.push(line, Ok(&CalleeRecord::new(*number)));
@@ -611,15 +688,18 @@ mod tests {
         /// too: the order of what is handed over follows the rows' arrival, not their numbers.
         fn settling_repeats_a_batch_at_a_time_agrees_with_checking_each_row(
             batch_size in 1usize..6,
+            max_bytes in proptest::option::of(40usize..400),
             kinds in proptest::collection::vec((0u8..8, 0u8..6, 1u64..100), 0..60),
         ) {
             let rows: Vec<Row> = kinds.iter().map(|&(kind, id, line)| match kind {
                 0 => Row { line, record: Err(format!("malformed row {line}")) },
                 1 => row(line, " ", Some("z")),
                 2 => row(line, &line.to_string(), None),
-                _ => row(line, &line.to_string(), Some(&format!("id-{id}"))),
+                // Rows of different sizes, so that byte limits split batches in different places.
+                _ => row(line, &line.to_string().repeat(1 + usize::from(id % 3)), Some(&format!("id-{id}"))),
             }).collect();
-            proptest::prop_assert_eq!(run(batch_size, &rows), model(batch_size, &rows));
+            let limits = Limits { records: batch_size, bytes: max_bytes.unwrap_or(1 << 30) };
+            proptest::prop_assert_eq!(run(limits, &rows), model(limits, &rows));
         }
     }
 }

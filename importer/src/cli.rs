@@ -50,6 +50,10 @@ struct Args {
     /// Records per request (1-1000).
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(1..=1000))]
     batch_size: u16,
+    /// Bytes a request's body may have at most (at least 4096): a batch is sent before the next row would
+    /// take it over, and a row too big for a batch alone is rejected.
+    #[arg(long, default_value_t = crate::DEFAULT_BATCH_BYTES as u64, value_parser = clap::value_parser!(u64).range(4096..))]
+    max_batch_bytes: u64,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: u16,
@@ -320,7 +324,9 @@ fn explain(error: &ImportError) -> String {
         ImportError::UnreadableJournal { .. } => format!(
             "{error}; to import every row again instead, run with --start-over (it sets the journal aside; rows it records as imported would be imported twice)"
         ),
-        ImportError::OtherImport { .. } => format!("{error}; resume with the same task and batch size"),
+        ImportError::OtherImport { .. } => {
+            format!("{error}; resume with the same task, --batch-size and --max-batch-bytes")
+        }
         ImportError::Stopped { reason, .. } => format!("stopped: {}", explain_stop(reason)),
         _ => error.to_string(),
     }
@@ -406,6 +412,7 @@ async fn create_task(program: &str, client: &Client, config: &Config) -> Result<
 fn options(args: &Args, task_id: String) -> ImportOptions {
     let mut options = ImportOptions::new(task_id, args.report.clone());
     options.batch_size = usize::from(args.batch_size);
+    options.max_batch_bytes = usize::try_from(args.max_batch_bytes).unwrap_or(usize::MAX);
     options.concurrency = usize::from(args.concurrency);
     options.rate = (args.rate > 0.0).then_some(args.rate);
     options.dry_run = args.dry_run;

@@ -29,15 +29,20 @@ pub enum ImportError {
         /// The task it imported into.
         task_id: String,
     },
-    /// The journal to resume records another task or another batch size.
-    #[error("journal: {} records task {task_id} with batches of {batch_size}", path.display())]
+    /// The journal to resume records another task, or batches of other limits.
+    #[error(
+        "journal: {} records task {task_id} with batches of {batch_size} records and at most {max_batch_bytes} bytes",
+        path.display()
+    )]
     OtherImport {
         /// The journal.
         path: PathBuf,
         /// The task it records.
         task_id: String,
-        /// The batch size it records.
+        /// The records a batch held at most.
         batch_size: usize,
+        /// The bytes a batch's body had at most.
+        max_batch_bytes: usize,
     },
     /// The journal cannot be read or written.
     #[error("journal: {}: {source}", path.display())]

@@ -51,7 +51,7 @@ use acsgen::aiccs::Client;
 use tokio::sync::mpsc;
 
 pub use error::{BatchRows, ImportError, Stop};
-pub use options::ImportOptions;
+pub use options::{DEFAULT_BATCH_BYTES, ImportOptions};
 pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
 pub use source::{CsvRows, JsonlRows, MAX_HEADER_BYTES, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
 pub use tally::Progress;
@@ -114,7 +114,7 @@ async fn import_with(
 ) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
-    let (mut batcher, spares) = Batcher::with_spares(options.batch_size, options.scratch_dir());
+    let (mut batcher, spares) = Batcher::with_spares(options.limits(), options.scratch_dir());
     let reader = tokio::task::spawn_blocking(move || {
         let mut send = |item| tx.blocking_send(item).is_ok();
         read(&mut batcher, &mut send);
@@ -146,7 +146,7 @@ pub async fn import_channel(
 ) -> Result<Summary, ImportError> {
     options.check()?;
     let (tx, rx) = mpsc::channel(options.concurrency);
-    let (batcher, spares) = Batcher::with_spares(options.batch_size, options.scratch_dir());
+    let (batcher, spares) = Batcher::with_spares(options.limits(), options.scratch_dir());
     let reader = tokio::spawn(read_channel(batcher, rows, tx));
     let result = run::run(client, options, rx, spares, progress).await;
     let _ = reader.await;
@@ -186,7 +186,7 @@ mod tests {
 
     /// Past the outId table's capacity the check needs its scratch file; here it cannot have one.
     fn failing_batcher() -> Batcher {
-        Batcher::new(MAX_BATCH, PathBuf::from("/nonexistent/acsgen-scratch"))
+        Batcher::new(ImportOptions::new("t", "r.json").limits(), PathBuf::from("/nonexistent/acsgen-scratch"))
     }
 
     #[test]

@@ -4,6 +4,11 @@ use std::path::PathBuf;
 
 use crate::{ImportError, MAX_BATCH};
 
+/// How many bytes a batch's request body has at most unless told otherwise: 4 MiB, far above what 1,000
+/// ordinary records take (about 160 KB), so that the record count decides; only long rows (many or long
+/// call variables) meet it.
+pub const DEFAULT_BATCH_BYTES: usize = 4 << 20;
+
 /// How to run an import. Made by [`ImportOptions::new`], then adjusted field by field.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -12,6 +17,9 @@ pub struct ImportOptions {
     pub task_id: String,
     /// Records per request, 1–1,000.
     pub batch_size: usize,
+    /// Bytes a request's body may have at most (at least 4,096): a batch is sent before the next row
+    /// would take it over, and a row too big for a batch alone is rejected.
+    pub max_batch_bytes: usize,
     /// Requests in flight at once (at least 1).
     pub concurrency: usize,
     /// Requests per second; `None` for no limit.
@@ -37,12 +45,14 @@ pub struct ImportOptions {
 }
 
 impl ImportOptions {
-    /// Defaults: batches of 1,000, 4 in flight, 20 requests a second, the journal beside the report.
+    /// Defaults: batches of 1,000 records and at most [`DEFAULT_BATCH_BYTES`], 4 in flight, 20 requests a
+    /// second, the journal beside the report.
     pub fn new(task_id: impl Into<String>, report: impl Into<PathBuf>) -> Self {
         let report = report.into();
         Self {
             task_id: task_id.into(),
             batch_size: MAX_BATCH,
+            max_batch_bytes: DEFAULT_BATCH_BYTES,
             concurrency: 4,
             rate: Some(20.0),
             dry_run: false,
@@ -64,9 +74,20 @@ impl ImportOptions {
         }
     }
 
+    /// How big a batch may be.
+    pub(crate) fn limits(&self) -> crate::batch::Limits {
+        crate::batch::Limits { records: self.batch_size, bytes: self.max_batch_bytes }
+    }
+
     pub(crate) fn check(&self) -> Result<(), ImportError> {
         if !(1..=MAX_BATCH).contains(&self.batch_size) {
             return Err(ImportError::Options(format!("batch size {} is not between 1 and 1000", self.batch_size)));
+        }
+        if self.max_batch_bytes < 4096 {
+            return Err(ImportError::Options(format!(
+                "a batch's byte limit of {} is below 4096 bytes",
+                self.max_batch_bytes
+            )));
         }
         if self.concurrency == 0 {
             return Err(ImportError::Options("concurrency must be at least 1".into()));

@@ -90,9 +90,10 @@ fn open_journal(options: &ImportOptions) -> Result<(Option<Journal>, HashMap<u64
             return Err(ImportError::NoJournal { path: path.clone() });
         }
         let recovered = journal::read(path)?;
-        if recovered.task_id != options.task_id || recovered.batch_size != options.batch_size {
-            let (task_id, batch_size) = (recovered.task_id, recovered.batch_size);
-            return Err(ImportError::OtherImport { path: path.clone(), task_id, batch_size });
+        if recovered.task_id != options.task_id || recovered.limits != options.limits() {
+            let (task_id, batch_size, max_batch_bytes) =
+                (recovered.task_id, recovered.limits.records, recovered.limits.bytes);
+            return Err(ImportError::OtherImport { path: path.clone(), task_id, batch_size, max_batch_bytes });
         }
         let file = JournalFile::append(path, recovered.end)?;
         return Ok((Some(Journal::new(file)), recovered.batches));
@@ -109,7 +110,7 @@ fn open_journal(options: &ImportOptions) -> Result<(Option<Journal>, HashMap<u64
             _ => set_aside(path)?,
         }
     }
-    let started = Record::started(&options.task_id, &options.input_label, options.batch_size);
+    let started = Record::started(&options.task_id, &options.input_label, options.limits());
     Ok((Some(Journal::new(JournalFile::create(path, &started)?)), HashMap::new()))
 }
 

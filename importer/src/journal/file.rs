@@ -163,7 +163,11 @@ mod tests {
     fn a_killed_run_leaves_zeros_that_reading_and_resuming_handle() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut journal = JournalFile::create(&path, &Record::started("T1", "in.csv", 10)).unwrap();
+        let mut journal = JournalFile::create(
+            &path,
+            &Record::started("T1", "in.csv", crate::batch::Limits { records: 10, bytes: 4096 }),
+        )
+        .unwrap();
         // Past the first chunk, so the file grows while lines are written.
         let batches = 1_000u64;
         for seq in 0..batches {
@@ -215,7 +219,11 @@ mod tests {
     fn resuming_writes_over_a_torn_last_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut journal = JournalFile::create(&path, &Record::started("T1", "in.csv", 10)).unwrap();
+        let mut journal = JournalFile::create(
+            &path,
+            &Record::started("T1", "in.csv", crate::batch::Limits { records: 10, bytes: 4096 }),
+        )
+        .unwrap();
         journal.write(&sending(0), true).unwrap();
         drop(journal);
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"event\":\"impor").unwrap();

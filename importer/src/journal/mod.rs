@@ -3,7 +3,7 @@
 //! been imported. Every line is a [`Record`], written and read through that one type:
 //!
 //! ```text
-//! {"event":"started","journal":"acsgen-import","version":2,"task_id":"…","input":"…","batch_size":1000}
+//! {"event":"started","journal":"acsgen-import","version":2,"task_id":"…","input":"…","batch_size":1000,"max_batch_bytes":4194304}
 //! {"event":"sending","seq":0,"first_line":2,"last_line":1001,"records":1000,"rows_hash":"5f1d…"}
 //! {"event":"imported","seq":0,"batch_id":123456789012345678}
 //! {"event":"uncertain","seq":1,"error":"…"}     the request may have been acted on
@@ -31,6 +31,7 @@ pub(crate) use file::JournalFile;
 pub(crate) use shared::Journal;
 
 use crate::ImportError;
+use crate::batch::Limits;
 use crate::error::BatchRows;
 use crate::send::Sent;
 use crate::tally::Outcome;
@@ -45,7 +46,7 @@ pub(crate) const VERSION: u32 = 2;
 #[serde(tag = "event", rename_all = "snake_case")]
 pub(crate) enum Record {
     /// The first line: an import began.
-    Started { journal: String, version: u32, task_id: String, input: String, batch_size: usize },
+    Started { journal: String, version: u32, task_id: String, input: String, batch_size: usize, max_batch_bytes: usize },
     /// A batch is about to be sent.
     Sending { seq: u64, first_line: u64, last_line: u64, records: usize, rows_hash: RowsHash },
     /// The service imported the batch.
@@ -62,9 +63,10 @@ pub(crate) enum Record {
 
 impl Record {
     /// The first line of a new journal.
-    pub(crate) fn started(task_id: &str, input: &str, batch_size: usize) -> Self {
-        let (task_id, input) = (task_id.to_owned(), input.to_owned());
-        Record::Started { journal: MAGIC.to_owned(), version: VERSION, task_id, input, batch_size }
+    pub(crate) fn started(task_id: &str, input: &str, limits: Limits) -> Self {
+        let (task_id, input, journal) = (task_id.to_owned(), input.to_owned(), MAGIC.to_owned());
+        let (batch_size, max_batch_bytes) = (limits.records, limits.bytes);
+        Record::Started { journal, version: VERSION, task_id, input, batch_size, max_batch_bytes }
     }
 
     /// The entry written before a batch is sent.
@@ -144,10 +146,11 @@ pub(crate) struct JournalBatch {
 }
 
 /// What an earlier run's journal says.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Recovered {
     pub(crate) task_id: String,
-    pub(crate) batch_size: usize,
+    /// The batches' limits: a resumed run must make the same batches.
+    pub(crate) limits: Limits,
     pub(crate) batches: HashMap<u64, JournalBatch>,
     /// Where the last whole line ends: what follows (zeros a killed run left, a torn line) is not read,
     /// and resuming writes over it.
@@ -223,8 +226,9 @@ fn header(line: &[u8]) -> Result<Recovered, String> {
         None => return Err("the first line gives no format version".into()),
     }
     match serde_json::from_slice(line) {
-        Ok(Record::Started { task_id, batch_size, .. }) => {
-            Ok(Recovered { task_id, batch_size, ..Recovered::default() })
+        Ok(Record::Started { task_id, batch_size, max_batch_bytes, .. }) => {
+            let limits = Limits { records: batch_size, bytes: max_batch_bytes };
+            Ok(Recovered { task_id, limits, batches: HashMap::new(), end: 0 })
         }
         Ok(_) => Err("the first line is not the start of an import".into()),
         Err(e) => Err(format!("not a journal record ({e})")),
@@ -256,6 +260,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    const LIMITS: Limits = Limits { records: 10, bytes: 4096 };
+
     fn rows(seq: u64) -> BatchRows {
         BatchRows { first_line: seq * 10 + 2, last_line: seq * 10 + 11, records: 10, rows_hash: u64::MAX - seq }
     }
@@ -263,7 +269,7 @@ mod tests {
     #[test]
     fn records_are_written_and_read_through_one_type() {
         let records = [
-            Record::started("T1", "in.csv", 1000),
+            Record::started("T1", "in.csv", Limits { records: 1000, bytes: 4 << 20 }),
             Record::sending(0, &rows(0)),
             Record::Imported { seq: 0, batch_id: Some(123_497_836_486_123_457) },
             Record::Uncertain { seq: 1, error: "no answer".into() },
@@ -274,7 +280,7 @@ mod tests {
         let lines: Vec<String> = records.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
         assert_eq!(
             lines[0],
-            r#"{"event":"started","journal":"acsgen-import","version":2,"task_id":"T1","input":"in.csv","batch_size":1000}"#
+            r#"{"event":"started","journal":"acsgen-import","version":2,"task_id":"T1","input":"in.csv","batch_size":1000,"max_batch_bytes":4194304}"#
         );
         assert_eq!(
             lines[1],
@@ -292,7 +298,7 @@ mod tests {
     fn reading_gives_each_batchs_last_state() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut journal = JournalFile::create(&path, &Record::started("T1", "in.csv", 10)).unwrap();
+        let mut journal = JournalFile::create(&path, &Record::started("T1", "in.csv", LIMITS)).unwrap();
         for seq in 0..4 {
             journal.write(&Record::sending(seq, &rows(seq)), false).unwrap();
         }
@@ -301,7 +307,7 @@ mod tests {
         journal.write(&Record::NotSent { seq: 2, error: "bad key".into() }, true).unwrap();
         drop(journal);
         let recovered = read(&path).unwrap();
-        assert_eq!((recovered.task_id.as_str(), recovered.batch_size), ("T1", 10));
+        assert_eq!((recovered.task_id.as_str(), recovered.limits), ("T1", LIMITS));
         assert_eq!(recovered.batches[&0].state, BatchState::Imported(Some(7)));
         assert_eq!(recovered.batches[&1].state, BatchState::Uncertain("no answer".into()));
         assert_eq!(recovered.batches[&2].state, BatchState::NotSent);
@@ -316,7 +322,7 @@ mod tests {
             std::fs::write(&path, text).unwrap();
             read(&path).unwrap_err().to_string()
         };
-        let started = serde_json::to_string(&Record::started("T1", "in.csv", 10)).unwrap();
+        let started = serde_json::to_string(&Record::started("T1", "in.csv", LIMITS)).unwrap();
         assert!(problem(r#"{"journal":"acsgen-import","#).contains("no whole line"));
         assert!(problem("garbage\n{}\n").contains("line 1: not a journal"));
         assert!(problem("{\"journal\":\"other\"}\n").contains("not an acsgen import journal"));

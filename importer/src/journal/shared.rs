@@ -95,7 +95,10 @@ mod tests {
     fn one_flush_covers_waiting_answers_and_the_next_batch_entry_when_it_goes_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let journal = Journal::new(JournalFile::create(&path, &Record::started("T", "in", 1)).unwrap());
+        let journal = Journal::new(
+            JournalFile::create(&path, &Record::started("T", "in", crate::batch::Limits { records: 1, bytes: 4096 }))
+                .unwrap(),
+        );
         assert!(!journal.has_unflushed(), "the first line is on disk");
         // Nothing waits for a flush: the send task writes its own entry.
         let asked = std::cell::Cell::new(false);
