@@ -3,6 +3,7 @@
 //! first, so a user fixes a broken spec in one build. Documentation fields are taken as they come;
 //! everything the generated code depends on is checked.
 
+mod depth;
 mod json;
 pub mod model;
 
@@ -49,7 +50,11 @@ pub fn read(text: &str, wanted: Option<&[String]>) -> Result<Spec, Vec<Problem>>
     };
     let mut reader = Reader { problems: Vec::new() };
     let spec = reader.spec(&root, wanted);
-    if reader.problems.is_empty() { Ok(spec) } else { Err(reader.problems) }
+    if !reader.problems.is_empty() {
+        return Err(reader.problems);
+    }
+    let too_deep = depth::check(&spec);
+    if too_deep.is_empty() { Ok(spec) } else { Err(too_deep) }
 }
 
 /// The operation names a file declares (for "did you mean" suggestions), without checking anything else.
