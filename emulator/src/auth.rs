@@ -43,12 +43,23 @@ impl Incoming<'_> {
     }
 }
 
-/// A request that passed: who sent it, what it asks for, and its own parameters.
+/// A request that passed: what it asks for, and how it was signed.
 #[derive(Debug)]
 pub struct Verified {
     pub action: String,
     pub version: String,
-    pub params: Vec<(String, String)>,
+    /// Signed V1, whose signature parameters travel among the operation's.
+    pub v1: bool,
+}
+
+impl Verified {
+    /// The operation's own parameters, out of all the request's (V1's signature parameters left out).
+    pub fn operation_params(&self, mut params: Vec<(String, String)>) -> Vec<(String, String)> {
+        if self.v1 {
+            params.retain(|(name, _)| !V1_PROTOCOL.contains(&name.as_str()));
+        }
+        params
+    }
 }
 
 /// Why a request was refused: HTTP status, the vendor's code and a message.
@@ -223,17 +234,15 @@ impl Verifier {
         }
         Self::check_token(key, request.header("x-acs-security-token"))?;
         self.use_nonce(&key.id, request.header("x-acs-signature-nonce").unwrap_or_default())?;
-        let mut params: Vec<(String, String)> = request.query.to_vec();
-        params.extend(request.form.iter().cloned());
         Ok(Verified {
             action: request.header("x-acs-action").unwrap_or_default().to_owned(),
             version: request.header("x-acs-version").unwrap_or_default().to_owned(),
-            params,
+            v1: false,
         })
     }
 
     fn verify_v1(&self, request: &Incoming<'_>) -> Result<Verified, Rejection> {
-        let all: Vec<(String, String)> = request.query.iter().chain(request.form).cloned().collect();
+        let all: Vec<&(String, String)> = request.query.iter().chain(request.form).collect();
         let get = |name: &str| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let Some(signature) = get("Signature") else {
             return Err(reject(
@@ -258,7 +267,7 @@ impl Verifier {
         }
         let key = self.key(get("AccessKeyId").unwrap_or_default())?;
         self.check_time(get("Timestamp").unwrap_or_default())?;
-        let canonical = v1::canonicalized_query(&all);
+        let canonical = v1::canonicalized_query(all.iter().copied());
         let expected = v1::signature(&key.secret, &v1::string_to_sign(request.method, &canonical));
         if expected != signature {
             return Err(reject(
@@ -272,10 +281,6 @@ impl Verifier {
         let (Some(action), Some(version)) = (get("Action"), get("Version")) else {
             return Err(reject(400, "MissingParameter", "The parameters `Action` and `Version` are required."));
         };
-        Ok(Verified {
-            action: action.to_owned(),
-            version: version.to_owned(),
-            params: all.iter().filter(|(k, _)| !V1_PROTOCOL.contains(&k.as_str())).cloned().collect(),
-        })
+        Ok(Verified { action: action.to_owned(), version: version.to_owned(), v1: true })
     }
 }

@@ -15,6 +15,7 @@
 
 mod aiccs;
 mod auth;
+mod params;
 mod reply;
 mod server;
 

@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 
 use crate::aiccs::{Outcome, Store};
 use crate::auth::{Incoming, Verifier};
+use crate::params;
 use crate::reply::{self, Body};
 
 /// Fault drills: probabilities in `[0, 1]`, each drawn per API request from the seeded generator.
@@ -36,6 +37,13 @@ pub struct Faults {
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most bytes a request's head (target and headers) may have.
+const MAX_HEAD: usize = 64 * 1024;
+/// Room to read a head far over [`MAX_HEAD`], so that one too long is read and answered (431) rather than
+/// cut off with the connection.
+const READ_BUFFER: usize = 2 * 1024 * 1024;
+/// How long accepting waits after a failure (a process out of file descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// The delay throttled answers ask for.
 pub const RETRY_AFTER_MS: u64 = 50;
 
@@ -74,13 +82,21 @@ impl std::error::Error for Dropped {}
 /// Accepts connections until the task is aborted.
 pub async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, most likely: the waiting connection stays queued and accepting again
+            // at once would fail again at once. Wait for connections to close instead of spinning.
+            Err(_) => {
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| handle(shared.clone(), request));
             let mut builder = hyper::server::conn::http1::Builder::new();
-            builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).max_buf_size(1024 * 1024);
+            builder.timer(TokioTimer::new()).header_read_timeout(HEADER_TIMEOUT).max_buf_size(READ_BUFFER);
             // An error here is a client gone away or a drill: nothing to do but close.
             let _ = builder.serve_connection(TokioIo::new(stream), service).await;
         });
@@ -97,6 +113,12 @@ fn new_request_id(shared: &Shared) -> String {
 
 async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<Response<Body>, Dropped> {
     let request_id = new_request_id(&shared);
+    let head: usize = request.uri().to_string().len()
+        + request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>();
+    if head > MAX_HEAD {
+        let message = format!("The request's head is {head} bytes, over {MAX_HEAD}.");
+        return Ok(reply::error(431, &request_id, "RequestHeaderFieldsTooLarge", &message));
+    }
     let path = request.uri().path().to_owned();
     if let Some(rest) = path.strip_prefix("/__emulator/") {
         return Ok(inspect(&shared, &request_id, rest));
@@ -148,6 +170,32 @@ async fn read_body(mut body: IncomingBody, declared: Option<u64>) -> Result<Vec<
     if read > MAX_BODY as u64 { Err(()) } else { Ok(kept) }
 }
 
+/// The query's parameters and then the form body's (`form`), decoded; and how many are the query's.
+fn request_params(query: Option<&str>, form: Option<&[u8]>) -> Result<(Vec<(String, String)>, usize), String> {
+    let mut params = Vec::new();
+    params::decode(query.unwrap_or_default().as_bytes(), &mut params)?;
+    let query_len = params.len();
+    if let Some(form) = form {
+        params::decode(form, &mut params)?;
+    }
+    params::unique(&params)?;
+    Ok((params, query_len))
+}
+
+/// A JSON body's members as parameters: strings as they are, other values as their JSON text.
+fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, &'static str> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(members)) => Ok(members
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect()),
+        _ => Err("The JSON body is not a JSON object."),
+    }
+}
+
 async fn api(
     shared: &Shared,
     request_id: &str,
@@ -170,35 +218,22 @@ async fn api(
         }
         Err(_) => return Ok(reply::error(408, request_id, "RequestTimeout", "The body did not arrive in time.")),
     };
-    let query: Vec<(String, String)> =
-        form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
     let content_type = parts.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let form: Vec<(String, String)> = if content_type.starts_with("application/x-www-form-urlencoded") {
-        if std::str::from_utf8(&body).is_err() {
-            return Ok(reply::error(400, request_id, "InvalidParameter", "The form body is not valid UTF-8."));
-        }
-        form_urlencoded::parse(&body).into_owned().collect()
-    } else if content_type.starts_with("application/json") && !body.is_empty() {
-        match serde_json::from_slice::<Value>(&body) {
-            Ok(Value::Object(members)) => members
-                .into_iter()
-                .map(|(k, v)| match v {
-                    Value::String(s) => (k, s),
-                    other => (k, other.to_string()),
-                })
-                .collect(),
-            _ => return Ok(reply::error(400, request_id, "InvalidParameter", "The JSON body is not a JSON object.")),
-        }
-    } else {
-        Vec::new()
+    let form = content_type.starts_with("application/x-www-form-urlencoded");
+    let json = content_type.starts_with("application/json") && !body.is_empty();
+    // Query and form, decoded once and bounded before anything else; a JSON body only once the request
+    // is known to be signed.
+    let (params, query_len) = match request_params(parts.uri.query(), form.then_some(&body[..])) {
+        Ok(decoded) => decoded,
+        Err(message) => return Ok(reply::error(400, request_id, "InvalidParameter", &message)),
     };
-    let incoming =
-        Incoming { method, path: parts.uri.path(), query: &query, form: &form, headers: &headers, body: &body };
+    let (query, form) = params.split_at(query_len);
+    let incoming = Incoming { method, path: parts.uri.path(), query, form, headers: &headers, body: &body };
     let verified = match shared.verifier.verify(&incoming) {
         Ok(v) => v,
         Err(rejection) => {
@@ -206,6 +241,13 @@ async fn api(
             return Ok(reply::error(rejection.status, request_id, rejection.code, &rejection.message));
         }
     };
+    let mut params = verified.operation_params(params);
+    if json {
+        match json_params(&body) {
+            Ok(members) => params.extend(members),
+            Err(message) => return Ok(reply::error(400, request_id, "InvalidParameter", message)),
+        }
+    }
     if draw(shared, faults.throttle) {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
         return Ok(reply::throttled(request_id, RETRY_AFTER_MS));
@@ -219,7 +261,7 @@ async fn api(
             "The request processing has failed due to some unknown error.",
         ));
     }
-    let outcome = shared.store.call(&verified.action, &verified.version, &verified.params);
+    let outcome = shared.store.call(&verified.action, &verified.version, &params);
     let answer = match outcome {
         Outcome::Data(data) => {
             if draw(shared, faults.drop_after) {

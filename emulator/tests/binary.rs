@@ -3,7 +3,24 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-fn start(args: &[&str]) -> (std::process::Child, Vec<String>) {
+/// A child process, killed when dropped (a failed assertion does not leave it running).
+struct Running(std::process::Child);
+
+impl std::ops::Deref for Running {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        &self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(args: &[&str]) -> (Running, Vec<String>) {
     let mut child =
         Command::new(env!("CARGO_BIN_EXE_acsgen-emulator")).args(args).stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -12,24 +29,22 @@ fn start(args: &[&str]) -> (std::process::Child, Vec<String>) {
     if args.iter().all(|a| *a != "--access-key") {
         out.push(lines.next().unwrap().unwrap());
     }
-    (child, out)
+    (Running(child), out)
 }
 
 #[test]
 fn first_line_is_the_real_address() {
-    let (mut child, lines) =
+    let (_child, lines) =
         start(&["--listen", "127.0.0.1:0", "--access-key", "ID:SECRET", "--access-key", "STS.ID:S2:TOKEN"]);
     let address = lines[0].strip_prefix("listening on http://127.0.0.1:").expect(&lines[0]);
     assert!(address.parse::<u16>().unwrap() > 0);
-    child.kill().unwrap();
 }
 
 #[test]
 fn without_keys_it_prints_the_demo_pair() {
-    let (mut child, lines) = start(&["--listen", "127.0.0.1:0", "--seed", "3"]);
+    let (_child, lines) = start(&["--listen", "127.0.0.1:0", "--seed", "3"]);
     assert!(lines[0].starts_with("listening on http://127.0.0.1:"));
     assert_eq!(lines[1], "demo access key: acsgen-demo-key / acsgen-demo-secret");
-    child.kill().unwrap();
 }
 
 #[test]
@@ -39,4 +54,77 @@ fn bad_arguments_are_explained() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a probability between 0 and 1"));
     let out = Command::new(env!("CARGO_BIN_EXE_acsgen-emulator")).args(["--access-key", "nosecret"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("ID:SECRET"));
+}
+
+/// The emulator's peak resident set size in KiB, from the kernel's own accounting of the process.
+fn peak_kib(child: &std::process::Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Sends `body` as an unsigned form POST and reads the answer's status line.
+fn post_unsigned(address: &str, body: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+/// The hostile-input pass's sixth finding: three unsigned 16 MB bodies of `a&a&…` at once took the
+/// emulator to 2.67 GB. The parameters are counted before any is decoded, so each request costs about
+/// its body.
+#[test]
+fn unsigned_bodies_of_millions_of_parameters_cost_about_their_size() {
+    let (child, lines) = start(&["--listen", "127.0.0.1:0", "--access-key", "ID:SECRET"]);
+    let address = lines[0].strip_prefix("listening on http://").unwrap().to_owned();
+    let before = peak_kib(&child);
+    let body = "a&".repeat(8 * 1024 * 1024 - 1).into_bytes();
+    let answers: Vec<String> = std::thread::scope(|scope| {
+        let sends: Vec<_> = (0..3).map(|_| scope.spawn(|| post_unsigned(&address, &body))).collect();
+        sends.into_iter().map(|send| send.join().unwrap()).collect()
+    });
+    assert!(answers.iter().all(|a| a.starts_with("HTTP/1.1 400")), "{answers:?}");
+    let grown_mib = (peak_kib(&child) - before) / 1024;
+    assert!(grown_mib <= 3 * 16 * 3, "three 16 MB bodies grew the emulator by {grown_mib} MiB");
+}
+
+/// CPU seconds (user and system) the process has used, from the kernel's own accounting.
+fn cpu_seconds(child: &std::process::Child) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+    // Fields after the command name, which is in parentheses: utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0 // USER_HZ, 100 on Linux
+}
+
+/// The hostile-input pass's seventh finding: out of file descriptors, the accept loop tried again at
+/// once and spun at over 100% CPU until connections closed. It now waits between tries.
+#[test]
+fn out_of_file_descriptors_the_emulator_waits_instead_of_spinning() {
+    let exe = env!("CARGO_BIN_EXE_acsgen-emulator");
+    let mut child = Command::new("sh")
+        .args(["-c", &format!("ulimit -n 48 && exec {exe} --listen 127.0.0.1:0 --access-key ID:SECRET")])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = Running(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let address = lines.next().unwrap().unwrap().strip_prefix("listening on http://").unwrap().to_owned();
+    // More connections than descriptors left: the rest wait in the queue, and accepting them fails.
+    let held: Vec<std::net::TcpStream> = (0..80).map(|_| std::net::TcpStream::connect(&address).unwrap()).collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let before = cpu_seconds(&child);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let used = cpu_seconds(&child) - before;
+    assert!(used < 0.5, "{used:.2} s of CPU in 2 s with descriptors exhausted");
+    drop(held);
 }

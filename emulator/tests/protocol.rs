@@ -306,8 +306,14 @@ async fn hostile_input_gets_a_clear_4xx() {
     let cases: Vec<(Vec<u8>, u16, &str)> = vec![
         (post(b"PhoneNumberList=%zz%%&&==", "application/x-www-form-urlencoded"), 400, "IncompleteSignature"),
         (post(&[0xff, 0xfe, b'=', 0x80], "application/x-www-form-urlencoded"), 400, "InvalidParameter"),
-        (post(b"{not json", "application/json"), 400, "InvalidParameter"),
-        (post(b"[1,2]", "application/json"), 400, "InvalidParameter"),
+        // A JSON body is read only once the request is known to be signed.
+        (post(b"{not json", "application/json"), 400, "IncompleteSignature"),
+        (post(b"[1,2]", "application/json"), 400, "IncompleteSignature"),
+        // Percent-encoded invalid UTF-8 is refused like raw invalid UTF-8; so is a parameter given twice
+        // and a body of more parameters than any operation takes — all before any signature check.
+        (post(b"PhoneNumberList=%FF%FE", "application/x-www-form-urlencoded"), 400, "InvalidParameter"),
+        (post(b"TaskId=1&TaskId=2", "application/x-www-form-urlencoded"), 400, "InvalidParameter"),
+        (post("a&".repeat(5000).as_bytes(), "application/x-www-form-urlencoded"), 400, "InvalidParameter"),
         (b"DELETE / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".to_vec(), 405, "UnsupportedHTTPMethod"),
         (b"GET /nope HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".to_vec(), 404, "InvalidAction.NotFound"),
         (
@@ -315,6 +321,7 @@ async fn hostile_input_gets_a_clear_4xx() {
             400,
             "MissingParameter",
         ),
+        (b"GET /?Action=A&Action=B HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".to_vec(), 400, "InvalidParameter"),
         (
             b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: ACS3-HMAC-SHA256 garbage\r\n\r\n"
                 .to_vec(),
@@ -342,6 +349,10 @@ async fn hostile_input_gets_a_clear_4xx() {
             String::from_utf8_lossy(&request[..request.len().min(80)])
         );
     }
+    // A 1.2 MB header line: answered 431 (it was cut off without an answer).
+    let long = format!("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-long: {}\r\n\r\n", "h".repeat(1_200_000));
+    let (status, body) = raw(&emulator, long.as_bytes()).await.expect("an answer");
+    assert_eq!((status, code_of(&body)), (431, "RequestHeaderFieldsTooLarge".to_owned()));
     // Not HTTP at all: the connection is answered (400) or closed, promptly.
     let _ = raw(&emulator, b"\x00\x01garbage\r\n\r\n").await;
     // An oversized body that really arrives (17 MB, chunked, no length): refused without exhausting anything.
