@@ -94,6 +94,14 @@ fn parameters_are_encoded_in_each_style() {
     let expected: Vec<(String, String)> = expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     assert_eq!(query, expected);
     assert_eq!(sent.method, "POST", "the first method the spec lists");
+
+    // Unset parameters are not sent, in any style; an empty list of a joined style is sent empty.
+    let widgets = client("cn-hangzhou");
+    let bare = signed(&widgets.describe_widgets("cn-hangzhou").into_request()).unwrap();
+    assert_eq!(pairs(&bare.url), [("RegionId".to_owned(), "cn-hangzhou".to_owned())]);
+    let empty = widgets.describe_widgets("cn-hangzhou").zone_ids(Vec::<String>::new()).into_request();
+    let empty = signed(&empty).unwrap();
+    assert!(pairs(&empty.url).contains(&("ZoneIds".to_owned(), String::new())), "{}", empty.url);
 }
 
 #[test]

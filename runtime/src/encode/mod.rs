@@ -249,6 +249,11 @@ fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
     Ok(text)
 }
 
+/// Whether `value` is unset (`None` or unit) rather than, say, an empty list.
+fn is_unset<T: Serialize + ?Sized>(value: &T) -> bool {
+    serde_json::to_value(value).is_ok_and(|v| v.is_null())
+}
+
 /// Encodes one parameter into `name=value` pairs per `style`.
 pub fn encode_styled<T: Serialize + ?Sized>(
     name: &str,
@@ -272,6 +277,10 @@ pub fn encode_styled<T: Serialize + ?Sized>(
             };
             let mut items = Vec::new();
             flatten::flatten("", value, &mut items)?;
+            // Unset is absent; an empty list is sent, empty (`Name=`), as the official SDKs send both.
+            if items.is_empty() && is_unset(value) {
+                return Ok(());
+            }
             // A scalar given to a joined style is sent as itself; a list is joined.
             if items.len() == 1 && items[0].0.is_empty() {
                 out.push((name.to_owned(), items.swap_remove(0).1));
@@ -353,6 +362,35 @@ mod tests {
         assert_eq!(styled(Style::Json, json!("abc")), pairs(&[("instance", "abc")]));
         assert!(styled(Style::Json, json!(null)).is_empty());
         assert_eq!(styled(Style::Json, json!({"名": "汤姆"})), pairs(&[("instance", r#"{"名":"汤姆"}"#)]));
+    }
+
+    /// Unset is absent in every style; an empty list is absent when flattened and `Name=` when joined.
+    #[test]
+    fn unset_parameters_are_not_sent_and_empty_lists_are_as_the_sdks_send_them() {
+        let unset: Option<Vec<String>> = None;
+        let empty: Option<Vec<String>> = Some(Vec::new());
+        for style in [
+            Style::Default,
+            Style::Json,
+            Style::RepeatList,
+            Style::Flat,
+            Style::Simple,
+            Style::SpaceDelimited,
+            Style::PipeDelimited,
+        ] {
+            let mut out = Vec::new();
+            encode_styled("Ids", style, &unset, &mut out).unwrap();
+            assert!(out.is_empty(), "{style:?}: {out:?}");
+        }
+        let sent = |style| {
+            let mut out = Vec::new();
+            encode_styled("Ids", style, &empty, &mut out).unwrap();
+            out
+        };
+        assert_eq!(sent(Style::Simple), pairs(&[("Ids", "")]));
+        assert_eq!(sent(Style::PipeDelimited), pairs(&[("Ids", "")]));
+        assert_eq!(sent(Style::Json), pairs(&[("Ids", "[]")]));
+        assert!(sent(Style::RepeatList).is_empty());
     }
 
     #[test]

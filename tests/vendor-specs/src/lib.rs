@@ -18,4 +18,19 @@ mod tests {
         assert_eq!(super::actiontrail::OPERATIONS.len(), 21);
         assert!(super::aiccs_2025::OPERATIONS.contains(&"ImportTaskNumberDatas"));
     }
+
+    /// The hostile-input pass's eighth finding, on the real file: `GetAgentBasisStatus` with only its
+    /// `InstanceId` sent `AgentIds=&DepIds=` too (joined-style lists the caller never set).
+    #[test]
+    fn unset_joined_lists_are_not_sent() {
+        use acsgen::credentials::Credentials;
+        let config =
+            acsgen::Config::builder().region("cn-hangzhou").credentials(Credentials::new("id", "s")).build().unwrap();
+        let client = super::aiccs_2024::Client::new(&config);
+        let request = client.get_agent_basis_status("inst-1").into_request();
+        let time = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        let signed = client.service_client().build_request(&request, &Credentials::new("id", "s"), time, "n").unwrap();
+        let query = signed.url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        assert_eq!(query, "InstanceId=inst-1");
+    }
 }
