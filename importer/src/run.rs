@@ -64,6 +64,7 @@ pub(crate) async fn run(
     spares: Spares,
     progress: impl FnMut(&Progress) + Send,
 ) -> Result<Summary, ImportError> {
+    check_paths(options)?;
     let (journal, earlier) = if options.dry_run { (None, HashMap::new()) } else { open_journal(options)? };
     let mut import = Import {
         client,
@@ -80,6 +81,19 @@ pub(crate) async fn run(
     };
     import.drive(items).await?;
     import.finish()
+}
+
+/// Refuses, before anything is read or sent, a report or journal path that names a directory: the report
+/// is written last, and every row would have been imported for nothing to show.
+fn check_paths(options: &ImportOptions) -> Result<(), ImportError> {
+    let directory = || io::Error::new(io::ErrorKind::IsADirectory, "a directory, not a file");
+    if options.report.is_dir() {
+        return Err(ImportError::Report { path: options.report.clone(), source: directory() });
+    }
+    if !options.dry_run && options.journal.is_dir() {
+        return Err(ImportError::Journal { path: options.journal.clone(), source: directory() });
+    }
+    Ok(())
 }
 
 /// The journal to write, and what an earlier run recorded.

@@ -330,6 +330,23 @@ async fn a_damaged_journal_is_never_set_aside_without_being_asked() {
     assert_eq!(emulator.record_count(&task), Some(600), "asked to start over, every row is sent again");
 }
 
+/// From the hostile-input pass: `--report` naming a directory imported every row, then failed writing the
+/// report (exit status 1, no summary). It is refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_path_that_is_a_directory_is_refused_before_sending() {
+    let emulator = Emulator::new().start_local().await.unwrap();
+    let task = emulator.create_task();
+    let dir = scratch("report-is-a-directory");
+    write_input(&dir.join("in.csv"), 50);
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let (status, shown) = tokio::task::block_in_place(|| {
+        run_command(&emulator, &dir, &["--task-id", &task, "--report", "out", "--journal", "j.journal", "in.csv"])
+    });
+    assert_eq!(status, Some(1), "{shown}");
+    assert!(shown.contains("report: out: a directory, not a file"), "{shown}");
+    assert_eq!(emulator.stats().requests, 0, "nothing was sent");
+}
+
 #[test]
 fn the_quick_start_command() {
     let dir = scratch("quick-start");
