@@ -129,6 +129,22 @@ fn unknown_operations_are_reported_where_written_with_close_matches() {
     );
 }
 
+/// From the hostile-input pass: a `$ref` alias cycle (X → Y → X) names no type, and becomes any JSON (as
+/// the docs say); an enum value listed twice is one variant (it was two, with an unreachable match arm).
+#[test]
+fn alias_cycles_are_any_json_and_repeated_enum_values_one_variant() {
+    let text = r##"{"info":{"product":"p","version":"1"},"components":{"schemas":{
+        "X":{"$ref":"#/components/schemas/Y"},"Y":{"$ref":"#/components/schemas/X"},
+        "E":{"type":"string","enum":["a","b","a"]}}},
+        "apis":{"Put":{"methods":["post"],"parameters":[
+            {"name":"V","in":"query","style":"json","schema":{"$ref":"#/components/schemas/X"}},
+            {"name":"K","in":"query","schema":{"$ref":"#/components/schemas/E"}}]}}}"##;
+    let source = generate(&request(text, "alias.json")).unwrap();
+    assert!(source.contains("pub v: Option<__rt::__private::serde_json::Value>"), "{source}");
+    assert!(source.contains(r#"pub const VALUES: &'static [&'static str] = &["a", "b"];"#), "{source}");
+    assert!(!source.contains("A2"), "{source}");
+}
+
 /// Every vendor file also compiles, in the vendor-file suite (`tests/vendor-specs`).
 #[test]
 fn every_vendor_file_generates_code_that_parses() {

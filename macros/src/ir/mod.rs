@@ -649,9 +649,12 @@ impl Builder<'_> {
 
     fn enumeration_def(&mut self, name: String, home: Home, schema: &Schema) -> TypeDef {
         let mut scope = Scope::with_reserved(&["Unknown", "VALUES"]);
+        // A value listed twice is one variant (its first place).
+        let mut listed = std::collections::HashSet::new();
         let variants = schema
             .enum_values
             .iter()
+            .filter(|wire| listed.insert(wire.as_str()))
             .map(|wire| Variant {
                 rust: scope.claim(variant(wire)),
                 wire: wire.clone(),

@@ -39,6 +39,14 @@ pub fn child(pointer: &str, key: &str) -> String {
     out
 }
 
+/// What a value is, for a message that expected a non-empty string: a blank string is called empty.
+fn found(value: &Json<'_>) -> &'static str {
+    match value {
+        Json::Str(s) if s.trim().is_empty() => "an empty string",
+        other => other.describe(),
+    }
+}
+
 /// Reads `text`. `wanted` limits which operations are read in full (all when `None`); names it lists that
 /// the file lacks are reported by the caller, which knows where they were written.
 pub fn read(text: &str, wanted: Option<&[String]>) -> Result<Spec, Vec<Problem>> {
@@ -131,6 +139,10 @@ impl Reader {
                         continue;
                     }
                     let pointer = child("/apis", name);
+                    if name.trim().is_empty() {
+                        self.problem(&pointer, "an operation's name (its key under `apis`) is empty");
+                        continue;
+                    }
                     if let Some(api) = self.api(name, api, pointer) {
                         spec.apis.push(api);
                     }
@@ -177,7 +189,7 @@ impl Reader {
         match value.get(key) {
             Some(Json::Str(s)) if !s.trim().is_empty() => s.trim().to_owned(),
             Some(other) => {
-                self.problem(&child(pointer, key), format!("expected a non-empty string, found {}", other.describe()));
+                self.problem(&child(pointer, key), format!("expected a non-empty string, found {}", found(other)));
                 String::new()
             }
             None => {
@@ -310,10 +322,7 @@ impl Reader {
         let name = match value.get("name") {
             Some(Json::Str(s)) if !s.trim().is_empty() => s.trim().to_owned(),
             Some(other) => {
-                self.problem(
-                    &child(&pointer, "name"),
-                    format!("expected a non-empty string, found {}", other.describe()),
-                );
+                self.problem(&child(&pointer, "name"), format!("expected a non-empty string, found {}", found(other)));
                 return None;
             }
             None => {
@@ -665,6 +674,21 @@ mod tests {
                 "/apis/A/parameters/3/schema: an array without `items`",
                 "/apis/A/parameters/5/schema/pattern: `(unclosed` is not a valid regular expression: found open group without closing ')'",
                 "/apis/A/parameters/4/schema/$ref: `$ref` to `#/components/schemas/Missing`, which the file does not define",
+            ]
+        );
+    }
+
+    /// From the hostile-input pass: an operation named `""` was accepted, and an empty parameter name
+    /// was refused as "expected a non-empty string, found a string".
+    #[test]
+    fn empty_names_are_refused_saying_so() {
+        let text = r#"{"info":{"product":"x","version":"1"},"apis":{"":{},"A":{"parameters":[
+            {"name":" ","in":"query","schema":{"type":"string"}}]}}}"#;
+        assert_eq!(
+            problems(text),
+            [
+                "/apis/: an operation's name (its key under `apis`) is empty",
+                "/apis/A/parameters/0/name: expected a non-empty string, found an empty string",
             ]
         );
     }
