@@ -118,6 +118,8 @@ fn constraints_are_checked_before_anything_is_sent() {
     assert_eq!(paths, ["PageSize", "Tag", "Weight", "Name", "Name"], "{errors}");
 }
 
+/// Members are written in the spec's declaration order (`Part` declares `PartId` before `Count`), as the
+/// official SDKs' models write them.
 #[test]
 fn a_form_body_carries_a_recursive_ref_and_a_keyed_map() {
     use widgets::{Colour, Design, Part};
@@ -134,7 +136,7 @@ fn a_form_body_carries_a_recursive_ref_and_a_keyed_map() {
             ("Counts.2".to_owned(), "2".to_owned()),
             (
                 "Design".to_owned(),
-                r#"{"Colour":"red","Root":{"PartId":"p","Parts":[{"Count":2,"PartId":"q"}]},"Settings":{"a":"b c"}}"#
+                r#"{"Colour":"red","Root":{"PartId":"p","Parts":[{"PartId":"q","Count":2}]},"Settings":{"a":"b c"}}"#
                     .to_owned()
             ),
             ("Notes".to_owned(), "hi".to_owned()),

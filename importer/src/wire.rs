@@ -3,9 +3,10 @@
 //! request's whole body so that nothing is copied or encoded again before sending.
 //!
 //! The rule they must keep is plain: a row's bytes are exactly
-//! `form_encode_into(serde_json::to_string(&record))` for the record the row reads as (keys in byte
-//! order, an empty outId left out, every call variable a string). The property test
-//! `rows_are_written_as_serde_and_the_form_encoder_write_them` holds the tricks to it, for any content.
+//! `form_encode_into(serde_json::to_string(&record))` for the `CalleeRecord` the row reads as
+//! (`calleeNumber`, then `outId` unless empty, then every call variable as a string, in key order). The
+//! property test `rows_are_written_as_serde_and_the_form_encoder_write_them` holds the tricks to it, for
+//! any content.
 //!
 //! The tricks:
 //! - **Template**: per file, the JSON text around the values (`{"a":"`, `","b":"`, `"}`) is form-encoded
@@ -122,7 +123,7 @@ impl Piece {
 }
 
 /// A row's JSON with every column present, form-encoded, as the text around its values: `{"a":"` before
-/// the first, `","b":"` between two, `"}` after the last (keys in byte order).
+/// the first, `","b":"` between two, `"}` after the last (keys in the order they are written).
 #[derive(Debug)]
 struct Template {
     pieces: Vec<Piece>,
@@ -158,7 +159,8 @@ pub(crate) struct RowWriter {
     /// Each column's `,"name":"`, JSON-escaped and form-encoded once.
     keys: Vec<Vec<u8>>,
     template: Template,
-    /// Column indices in the byte order of their names: the order keys are written in.
+    /// Column indices in the order keys are written in: the callee number, the outId, then the call
+    /// variables in the byte order of their names.
     order: Vec<usize>,
     /// The outId column, left out of a row where it is empty.
     out_id: Option<usize>,
@@ -166,18 +168,24 @@ pub(crate) struct RowWriter {
 }
 
 impl RowWriter {
-    /// A writer for rows with these column names (`calleeNumber`, `outId` and variables alike).
-    pub(crate) fn new(names: &[&str], out_id: Option<usize>) -> Self {
-        let keys: Vec<Vec<u8>> = names
-            .iter()
-            .map(|name| {
+    /// A writer for rows of these columns: `number` is the callee number's and `out_id` the outId's (keys
+    /// `calleeNumber` and `outId`, whatever `names` says); the others are call variables, named by `names`.
+    pub(crate) fn new(names: &[&str], number: usize, out_id: Option<usize>) -> Self {
+        let keys: Vec<Vec<u8>> = (0..names.len())
+            .map(|i| {
+                let name = match i {
+                    _ if i == number => "calleeNumber",
+                    _ if Some(i) == out_id => "outId",
+                    _ => names[i],
+                };
                 let mut key = Vec::new();
-                form_encode_into(&mut key, &format!(",{}:\"", serde_json::Value::from(*name)));
+                form_encode_into(&mut key, &format!(",{}:\"", serde_json::Value::from(name)));
                 key
             })
             .collect();
-        let mut order: Vec<usize> = (0..names.len()).collect();
-        order.sort_by(|a, b| names[*a].cmp(names[*b]));
+        let mut variables: Vec<usize> = (0..names.len()).filter(|i| *i != number && Some(*i) != out_id).collect();
+        variables.sort_by(|a, b| names[*a].cmp(names[*b]));
+        let order: Vec<usize> = std::iter::once(number).chain(out_id).chain(variables).collect();
         let template = Template::new(&keys, &order);
         Self { keys, template, order, out_id, window: Box::new([0; WINDOW + BLOCK]) }
     }
@@ -283,15 +291,16 @@ impl SpareBuffers {
 mod tests {
     use super::*;
 
-    /// The plain rule: the generated type's serializer, then the runtime's form encoder.
-    fn reference(names: &[&str], values: &[&str], out_id: Option<usize>) -> String {
-        let record: std::collections::BTreeMap<&str, &str> = names
-            .iter()
-            .zip(values)
-            .enumerate()
-            .filter(|(i, (_, value))| Some(*i) != out_id || !value.is_empty())
-            .map(|(_, (name, value))| (*name, *value))
-            .collect();
+    /// The plain rule: the row as the generated `CalleeRecord`, through its serializer, then the
+    /// runtime's form encoder.
+    fn reference(names: &[&str], values: &[&str], number: usize, out_id: Option<usize>) -> String {
+        let mut record = acsgen::aiccs::CalleeRecord::new(values[number]);
+        record.out_id = out_id.map(|i| values[i]).filter(|v| !v.is_empty()).map(str::to_owned);
+        for (i, (name, value)) in names.iter().zip(values).enumerate() {
+            if i != number && Some(i) != out_id {
+                record.variables.insert((*name).to_owned(), (*value).to_owned());
+            }
+        }
         let mut out = Vec::new();
         form_encode_into(&mut out, &serde_json::to_string(&record).unwrap());
         String::from_utf8(out).unwrap()
@@ -320,7 +329,7 @@ mod tests {
     #[test]
     fn rows_on_both_sides_of_the_window_and_with_escapes() {
         let names = ["name", "outId", "calleeNumber", "zeta", "Alpha"];
-        let mut writer = RowWriter::new(&names, Some(1));
+        let mut writer = RowWriter::new(&names, 2, Some(1));
         let long = "名".repeat(WINDOW / 9 + 1);
         let within = "x".repeat(WINDOW - 150);
         for values in [
@@ -330,25 +339,29 @@ mod tests {
             [within.as_str(), "c", "141", "z", "a"],
             ["Bo", "d", "142", "z", "a"],
         ] {
-            assert_eq!(written(&mut writer, &values), reference(&names, &values, Some(1)));
+            assert_eq!(written(&mut writer, &values), reference(&names, &values, 2, Some(1)));
         }
     }
 
     proptest::proptest! {
-        /// Whatever the names and values hold, and wherever the outId column is, a row is written as
-        /// the plain rule writes it.
+        /// Whatever the names and values hold, and wherever the callee number's and outId's columns
+        /// are, a row is written as the plain rule writes it.
         #[test]
         fn rows_are_written_as_serde_and_the_form_encoder_write_them(
             names in proptest::collection::btree_set("(\\PC|\"|\\\\| ){1,6}", 1..5),
             rows in proptest::collection::vec(proptest::collection::vec("(\\PC|\\\\|\"|\t| ){0,10}", 5), 1..4),
+            number in 0usize..5,
             out_id in proptest::option::of(0usize..5),
         ) {
-            let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let out_id = out_id.filter(|i| *i < names.len());
-            let mut writer = RowWriter::new(&names, out_id);
+            // Call variables never take the fields' names: such columns are the fields themselves.
+            let names: Vec<&str> = names.iter().map(String::as_str).filter(|n| !matches!(*n, "calleeNumber" | "outId")).collect();
+            proptest::prop_assume!(!names.is_empty());
+            let number = number % names.len();
+            let out_id = out_id.filter(|i| *i < names.len() && *i != number);
+            let mut writer = RowWriter::new(&names, number, out_id);
             for row in &rows {
                 let values: Vec<&str> = row[..names.len()].iter().map(String::as_str).collect();
-                proptest::prop_assert_eq!(written(&mut writer, &values), reference(&names, &values, out_id));
+                proptest::prop_assert_eq!(written(&mut writer, &values), reference(&names, &values, number, out_id));
             }
         }
     }

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
 
 use acsgen::credentials::Credentials;
-use acsgen::encode::{EncodeError, Location, Params, Style, extra_between};
+use acsgen::encode::{EncodeError, Location, Params, Style};
 use acsgen::endpoint::{EndpointRule, ServiceEndpoints};
 use acsgen::validate::{Validate, Validator};
 use acsgen::{Config, Operation, Service, ServiceClient};
@@ -18,7 +18,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use sha2::{Digest, Sha256};
 
-/// A callee record shaped as the generator emits it: declared fields plus call variables, keys in order.
+/// A callee record shaped as the generator emits it: declared fields in the spec's order, then the call
+/// variables in key order.
 #[derive(Clone)]
 struct CalleeRecord {
     callee_number: String,
@@ -30,14 +31,13 @@ impl Serialize for CalleeRecord {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("calleeNumber", &self.callee_number)?;
-        for (k, v) in extra_between(&self.variables, None, Some("outId")) {
-            m.serialize_entry(k, v)?;
-        }
         if let Some(v) = &self.out_id {
             m.serialize_entry("outId", v)?;
         }
-        for (k, v) in extra_between(&self.variables, Some("outId"), None) {
-            m.serialize_entry(k, v)?;
+        for (k, v) in &self.variables {
+            if !matches!(k.as_str(), "calleeNumber" | "outId") {
+                m.serialize_entry(k, v)?;
+            }
         }
         m.end()
     }

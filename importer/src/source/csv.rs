@@ -78,7 +78,7 @@ pub fn csv_rows<R: Read>(input: R) -> Result<CsvRows<R>, ImportError> {
     let number = columns.iter().position(|c| matches!(c, Column::Number)).unwrap_or_default();
     let out_id = columns.iter().position(|c| matches!(c, Column::OutId));
     let names: Vec<&str> = columns.iter().map(Column::name).collect();
-    let writer = RowWriter::new(&names, out_id);
+    let writer = RowWriter::new(&names, number, out_id);
     Ok(CsvRows { records, columns, number, out_id, writer, done: false })
 }
 
@@ -152,8 +152,8 @@ impl CsvView<'_> {
         self.out_id.map(|i| self.field(i)).filter(|s| !s.is_empty())
     }
 
-    /// Appends, form-encoded, the row as the JSON object the generated `CalleeRecord` serializes to: keys
-    /// in byte order, an empty outId left out, every call variable as a string.
+    /// Appends, form-encoded, the row as the JSON object the generated `CalleeRecord` serializes to:
+    /// `calleeNumber`, `outId` unless empty, then every call variable as a string in key order.
     pub(crate) fn write_form_encoded_json(&self, out: &mut Vec<u8>) {
         self.writer.borrow_mut().write(self, out);
     }

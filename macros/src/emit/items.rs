@@ -270,44 +270,26 @@ fn serialize(w: &mut Writer<'_>, name: &str, fields: &[Field], extra: Option<&Ex
     );
     let _ = writeln!(w.out, "use {rt}::__private::serde::ser::SerializeMap as _;");
     w.line("let mut map = serializer.serialize_map(None)?;");
-    // Keys in byte order, declared fields and additional members interleaved, as the official SDKs send them.
-    let mut sorted: Vec<&Field> = fields.iter().collect();
-    sorted.sort_by(|a, b| a.wire.cmp(&b.wire));
-    let mut previous: Option<&str> = None;
-    for f in sorted {
-        if let Some(e) = extra {
-            let _ = writeln!(
-                w.out,
-                "for (k, v) in {rt}::encode::extra_between(&self.{}, {}, Some({})) {{ map.serialize_entry(k, v)?; }}",
-                e.rust,
-                option_lit(previous),
-                lit(&f.wire)
-            );
-        }
+    // Declared fields in the spec's order, then additional members in key order, as the official SDKs'
+    // models write them. A member named like a declared field is left out (the field has that key).
+    for f in fields {
         if f.optional {
             let _ =
                 writeln!(w.out, "if let Some(v) = &self.{} {{ map.serialize_entry({}, v)?; }}", f.rust, lit(&f.wire));
         } else {
             let _ = writeln!(w.out, "map.serialize_entry({}, &self.{})?;", lit(&f.wire), f.rust);
         }
-        previous = Some(&f.wire);
     }
     if let Some(e) = extra {
-        let _ = writeln!(
-            w.out,
-            "for (k, v) in {rt}::encode::extra_between(&self.{}, {}, None) {{ map.serialize_entry(k, v)?; }}",
-            e.rust,
-            option_lit(previous)
-        );
+        let declared: Vec<String> = fields.iter().map(|f| lit(&f.wire)).collect();
+        let skip = if declared.is_empty() {
+            String::new()
+        } else {
+            format!("if matches!(k.as_str(), {}) {{ continue; }} ", declared.join(" | "))
+        };
+        let _ = writeln!(w.out, "for (k, v) in &self.{} {{ {skip}map.serialize_entry(k, v)?; }}", e.rust);
     }
     w.line("map.end() } }");
-}
-
-fn option_lit(text: Option<&str>) -> String {
-    match text {
-        Some(t) => format!("Some({})", lit(t)),
-        None => "None".to_owned(),
-    }
 }
 
 fn decode(w: &mut Writer<'_>, name: &str, fields: &[Field], extra: Option<&Extra>, home: Home) {

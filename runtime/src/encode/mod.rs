@@ -220,26 +220,6 @@ impl fmt::Debug for EncodedForm {
     }
 }
 
-/// The members of an object's additional-properties map whose keys sort strictly between `after` and
-/// `before` (either end open when `None`). Generated `Serialize` impls interleave them with declared
-/// fields so every object is written with its keys in order, as the official SDKs' requests show.
-pub fn extra_between<'a, V>(
-    map: &'a std::collections::BTreeMap<String, V>,
-    after: Option<&str>,
-    before: Option<&str>,
-) -> std::collections::btree_map::Range<'a, String, V> {
-    use std::ops::Bound;
-    if let (Some(a), Some(b)) = (after, before)
-        && a >= b
-    {
-        // No key sorts between them; `range` would panic on the inverted bounds.
-        return map.range::<str, _>((Bound::Included(""), Bound::Excluded("")));
-    }
-    let low = after.map_or(Bound::Unbounded, Bound::Excluded);
-    let high = before.map_or(Bound::Unbounded, Bound::Excluded);
-    map.range::<str, _>((low, high))
-}
-
 /// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it.
 fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
     let text = serde_json::to_string(value).map_err(|e| EncodeError::new(e.to_string()))?;
@@ -410,19 +390,6 @@ mod tests {
             String::from_utf8(params.form_body().unwrap().to_vec()).unwrap(),
             "PhoneNumberList=%5B%7B%22calleeNumber%22%3A%2213800000000%22%2C%22name%22%3A%22Tom%22%2C%22outId%22%3A%22id-1%22%7D%5D"
         );
-    }
-
-    #[test]
-    fn extra_between_bounds() {
-        let map: std::collections::BTreeMap<String, i32> =
-            [("a", 1), ("m", 2), ("z", 3)].into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-        let keys =
-            |r: std::collections::btree_map::Range<'_, String, i32>| r.map(|(k, _)| k.clone()).collect::<Vec<_>>();
-        assert_eq!(keys(extra_between(&map, None, Some("m"))), ["a"]);
-        assert_eq!(keys(extra_between(&map, Some("a"), Some("z"))), ["m"]);
-        assert_eq!(keys(extra_between(&map, Some("m"), None)), ["z"]);
-        assert!(keys(extra_between(&map, Some("z"), Some("a"))).is_empty());
-        assert!(keys(extra_between(&map, Some("m"), Some("m"))).is_empty());
     }
 
     #[test]
