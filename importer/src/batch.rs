@@ -24,7 +24,7 @@ use acsgen::encode::form_encode_into;
 
 use crate::dedup::{self, SeenIds};
 use crate::error::{BatchRows, Stop};
-use crate::source;
+use crate::source::{self, ReadError};
 use crate::wire::{SpareBuffers, Spares};
 use crate::{MAX_OUT_ID, RejectedRow};
 
@@ -277,6 +277,27 @@ impl Batcher {
         }
     }
 
+    /// The input could not be read on: hands over the rejections held so far, then a stop. The batch
+    /// being filled is not handed over — a resumed run, reading the input whole, sends it whole.
+    pub(crate) fn fail(&mut self, error: ReadError) {
+        if self.stopped {
+            return;
+        }
+        let unsent_from = self.lines.first().copied().unwrap_or(error.line);
+        self.ready.extend(std::mem::take(&mut self.held).into_iter().map(|(_, row)| Item::Rejected(row)));
+        self.halt(Stop::InputUnreadable { error, unsent_from });
+    }
+
+    /// Hands over `stop` and drops the batch being filled: nothing more is taken in or handed over.
+    fn halt(&mut self, stop: Stop) {
+        self.ready.push_back(Item::Stop(stop));
+        self.stopped = true;
+        self.lines.clear();
+        self.encoded.clear();
+        self.unsettled.clear();
+        self.ids.clear();
+    }
+
     fn reject(&mut self, row: RejectedRow) {
         if self.unsettled.is_empty() {
             self.ready.push_back(Item::Rejected(row));
@@ -328,13 +349,8 @@ impl Batcher {
             while let Some((_, h)) = held.next_if(|(before, _)| *before <= k) {
                 self.ready.push_back(Item::Rejected(h));
             }
-            self.ready.push_back(Item::Stop(Stop::ScratchFile { line, error: e }));
             // The batch is not handed over: the rows from `line` on were not checked.
-            self.stopped = true;
-            self.lines.clear();
-            self.encoded.clear();
-            self.unsettled.clear();
-            return;
+            return self.halt(Stop::ScratchFile { line, error: e });
         }
         self.ready.extend(held.map(|(_, h)| Item::Rejected(h)));
         if !repeats.is_empty() {
@@ -656,6 +672,42 @@ mod tests {
         batcher.push(line, Ok(&CalleeRecord::new("1")));
         batcher.finish();
         assert!(batcher.next().is_none(), "nothing after a stop");
+    }
+
+    /// A read error hands over the whole batches and the rejections read before it, then the stop; the
+    /// batch it interrupts is not handed over, and nothing after it.
+    #[test]
+    fn a_read_error_stops_without_the_interrupted_batch() {
+        let mut batcher = Batcher::new(count(3), std::env::temp_dir());
+        let mut items = Vec::new();
+        let rows = [
+            row(2, "1", Some("a")),
+            row(3, "1", None),
+            row(4, "", None),
+            row(5, "1", Some("b")),
+            row(6, "", None),
+            row(7, "1", Some("c")),
+            row(8, "", None),
+        ];
+        for r in &rows {
+            batcher.push(r.line, r.record.as_ref().map_err(String::clone));
+            items.extend(std::iter::from_fn(|| batcher.next()));
+        }
+        batcher.fail(ReadError { line: 9, error: std::io::Error::other("device gone") });
+        batcher.push(10, Ok(&CalleeRecord::new("1")));
+        batcher.finish();
+        items.extend(std::iter::from_fn(|| batcher.next()));
+        let items: Vec<String> = items.iter().map(describe).collect();
+        assert_eq!(
+            items,
+            [
+                "rejected 4: missing calleeNumber",
+                r#"batch 0 lines [2, 3, 5] [{"calleeNumber":"1","outId":"a"},{"calleeNumber":"1"},{"calleeNumber":"1","outId":"b"}]"#,
+                "rejected 6: missing calleeNumber",
+                "rejected 8: missing calleeNumber",
+                "stop: line 9: cannot read the input: device gone; the rows from line 7 on were not sent",
+            ]
+        );
     }
 
     #[test]

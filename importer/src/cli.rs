@@ -347,6 +347,7 @@ fn explain_stop(reason: &Stop) -> String {
         Stop::ScratchFile { .. } => {
             format!("{what}; free some space (or fix the directory), then run again with --resume")
         }
+        Stop::InputUnreadable { .. } => format!("{what}; once the input can be read, run again with --resume"),
         Stop::JournalBeforeSending { .. } => format!("{what}; once it can be written, run again with --resume"),
         Stop::JournalAfterAnswer { .. } => format!("{what}; resume to finish"),
     }

@@ -3,7 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::Summary;
+use crate::{ReadError, Summary};
 
 /// Why an import could not run, or stopped part-way.
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +134,15 @@ pub enum Stop {
         line: u64,
         /// What failed.
         error: io::Error,
+    },
+    /// The input could not be read on. The batches read whole before it were sent; the batch it
+    /// interrupted was not, so that a resumed run, reading the input whole, sends it as it would have.
+    #[error("{error}; the rows from line {unsent_from} on were not sent")]
+    InputUnreadable {
+        /// What failed, and where.
+        error: ReadError,
+        /// The first line not sent: the interrupted batch's first row's.
+        unsent_from: u64,
     },
     /// A batch's entry could not be written to the journal, so it was not sent.
     #[error("{error}: stopped before sending, to keep the journal complete")]

@@ -19,8 +19,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`import_rows`] takes any iterator of [`Row`]s (from [`jsonl_rows`], or records you build), and
-//! [`import_channel`] an async stream.
+//! [`import_rows`] takes any iterator of [`Row`]s (records you build) or of `Result<Row, ReadError>`
+//! (from [`jsonl_rows`], [`csv_rows`] or a source of yours that can fail), and [`import_channel`] an async
+//! stream. Input that cannot be read on stops the import ([`Stop::InputUnreadable`]): the batches read
+//! whole are sent, the one it interrupted is not, and a resumed import finishes the job.
 //!
 //! **How.** Rows are read and checked on a blocking thread (calleeNumber present, outId at most 128
 //! characters and not repeated in the input) and grouped into batches; at most `concurrency` batches wait
@@ -53,7 +55,7 @@ use tokio::sync::mpsc;
 pub use error::{BatchRows, ImportError, Stop};
 pub use options::{DEFAULT_BATCH_BYTES, ImportOptions};
 pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
-pub use source::{CsvRows, JsonlRows, MAX_HEADER_BYTES, MAX_ROW_BYTES, Row, csv_rows, jsonl_rows};
+pub use source::{CsvRows, IntoRow, JsonlRows, MAX_HEADER_BYTES, MAX_ROW_BYTES, ReadError, Row, csv_rows, jsonl_rows};
 pub use tally::Progress;
 
 use batch::{Batcher, Item};
@@ -63,8 +65,8 @@ pub const MAX_BATCH: usize = 1000;
 /// Characters an `outId` may have (`outId` `maxLength` in the spec).
 pub const MAX_OUT_ID: usize = 128;
 
-/// Imports the rows of `rows` (an iterator, read on a blocking thread). `progress` is called as batches
-/// settle.
+/// Imports the rows of `rows` (an iterator, read on a blocking thread): [`Row`]s, or results of a source
+/// that can fail, whose [`ReadError`] stops the import. `progress` is called as batches settle.
 pub async fn import_rows<I>(
     client: &Client,
     options: &ImportOptions,
@@ -72,11 +74,15 @@ pub async fn import_rows<I>(
     progress: impl FnMut(&Progress) + Send,
 ) -> Result<Summary, ImportError>
 where
-    I: Iterator<Item = Row> + Send + 'static,
+    I: IntoIterator + Send + 'static,
+    I::Item: IntoRow,
 {
     import_with(client, options, progress, move |batcher, send| {
-        for row in rows {
-            batcher.push(row.line, row.record.as_ref().map_err(String::clone));
+        for item in rows {
+            match item.into_row() {
+                Ok(row) => batcher.push(row.line, row.record.as_ref().map_err(String::clone)),
+                Err(error) => batcher.fail(error),
+            }
             if !hand_over(batcher, send) {
                 return;
             }
@@ -96,7 +102,10 @@ where
     R: std::io::Read + Send + 'static,
 {
     import_with(client, options, progress, move |batcher, send| {
-        while rows.next_with(|line, view| batcher.push(line, view.as_ref().map_err(String::clone))).is_some() {
+        while let Some(read) = rows.next_with(|line, view| batcher.push(line, view.as_ref().map_err(String::clone))) {
+            if let Err(error) = read {
+                batcher.fail(error);
+            }
             if !hand_over(batcher, send) {
                 return;
             }
@@ -137,11 +146,12 @@ fn hand_over(batcher: &mut Batcher, send: &mut dyn FnMut(Item) -> bool) -> bool 
     !batcher.stopped()
 }
 
-/// Imports rows arriving on a channel (an async source: fill it from anywhere; close it to finish).
-pub async fn import_channel(
+/// Imports rows arriving on a channel (an async source: fill it from anywhere; close it to finish):
+/// [`Row`]s, or results of a source that can fail, whose [`ReadError`] stops the import.
+pub async fn import_channel<T: IntoRow + Send + 'static>(
     client: &Client,
     options: &ImportOptions,
-    rows: mpsc::Receiver<Row>,
+    rows: mpsc::Receiver<T>,
     progress: impl FnMut(&Progress) + Send,
 ) -> Result<Summary, ImportError> {
     options.check()?;
@@ -155,11 +165,13 @@ pub async fn import_channel(
 
 /// Feeds `rows` to the batcher and what it makes to `items`, until the rows end, the importing side stops
 /// listening, or the batcher stops; then `rows` is dropped, so the source sees that nothing more is taken.
-async fn read_channel(mut batcher: Batcher, mut rows: mpsc::Receiver<Row>, items: mpsc::Sender<Item>) {
+async fn read_channel<T: IntoRow>(mut batcher: Batcher, mut rows: mpsc::Receiver<T>, items: mpsc::Sender<Item>) {
     loop {
-        let row = rows.recv().await;
-        match &row {
-            Some(row) => batcher.push(row.line, row.record.as_ref().map_err(String::clone)),
+        let received = rows.recv().await;
+        let ended = received.is_none();
+        match received.map(IntoRow::into_row) {
+            Some(Ok(row)) => batcher.push(row.line, row.record.as_ref().map_err(String::clone)),
+            Some(Err(error)) => batcher.fail(error),
             None => batcher.finish(),
         }
         while let Some(item) = batcher.next() {
@@ -167,7 +179,7 @@ async fn read_channel(mut batcher: Batcher, mut rows: mpsc::Receiver<Row>, items
                 return;
             }
         }
-        if row.is_none() || batcher.stopped() {
+        if ended || batcher.stopped() {
             return;
         }
     }
@@ -232,6 +244,23 @@ mod tests {
         assert!(matches!(last, Some(Item::Stop(_))), "the stop is the last item");
         reader.await.unwrap();
         source.await.unwrap();
+    }
+
+    /// A source on a channel can say it failed: the import stops there, and the source is told.
+    #[tokio::test]
+    async fn a_read_error_on_a_channel_stops_the_import() {
+        let (rows_tx, rows) = mpsc::channel(4);
+        let (items_tx, mut items) = mpsc::channel(4);
+        let batcher = Batcher::new(ImportOptions::new("t", "r.json").limits(), std::env::temp_dir());
+        let reader = tokio::spawn(read_channel(batcher, rows, items_tx));
+        let row = Row { line: 2, record: Ok(CalleeRecord::new("1")) };
+        rows_tx.send(Ok(row)).await.unwrap();
+        rows_tx.send(Err(ReadError { line: 3, error: std::io::Error::other("device gone") })).await.unwrap();
+        let item = items.recv().await;
+        assert!(matches!(&item, Some(Item::Stop(Stop::InputUnreadable { unsent_from: 2, .. }))), "not the stop");
+        assert!(items.recv().await.is_none());
+        reader.await.unwrap();
+        assert!(rows_tx.is_closed(), "the source is told nothing more is taken");
     }
 
     #[test]

@@ -194,6 +194,51 @@ async fn resuming_with_another_input_stops_at_the_first_batch_that_differs() {
     assert_eq!(emulator.record_count(&task), Some(300));
 }
 
+/// Input that gives its bytes, then fails: a disk or pipe that breaks part-way.
+struct FailsAfter(std::io::Cursor<Vec<u8>>);
+
+impl std::io::Read for FailsAfter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.0.read(buf)? {
+            0 => Err(std::io::Error::other("device gone")),
+            n => Ok(n),
+        }
+    }
+}
+
+/// Input that breaks part-way stops the run: the batches read whole before it are imported, the one it
+/// interrupts is not sent, and nothing is reported lost or imported; resuming with the input whole
+/// imports the rest, nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn input_that_breaks_part_way_stops_the_run_and_resume_finishes_it() {
+    let (emulator, client, task, dir, mut options) = library_import("read-error").await;
+    let path = dir.join("callees.csv");
+    write_input(&path, 2500);
+    let whole = std::fs::read(&path).unwrap();
+    // The input breaks in the middle of line 1700.
+    let line_1700 = whole.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(1698).unwrap().0 + 1;
+    let broken = FailsAfter(std::io::Cursor::new(whole[..line_1700 + 10].to_vec()));
+    match import_rows(&client, &options, csv_rows(broken).unwrap(), |_| {}).await {
+        Err(ImportError::Stopped { reason, summary }) if matches!(*reason, Stop::InputUnreadable { .. }) => {
+            assert_eq!((summary.imported, summary.rejected_count, summary.uncertain_count), (1000, 0, 0));
+            let message = reason.to_string();
+            assert_eq!(
+                message,
+                "line 1700: cannot read the input: device gone; the rows from line 1002 on were not sent"
+            );
+        }
+        other => panic!("read past a broken input: {other:?}"),
+    }
+    assert_eq!(emulator.record_count(&task), Some(1000));
+    options.resume = true;
+    let file = std::io::BufReader::new(std::fs::File::open(&path).unwrap());
+    let summary = import_rows(&client, &options, csv_rows(file).unwrap(), |_| {}).await.unwrap();
+    assert_eq!((summary.imported, summary.uncertain_count), (2500, 0));
+    let stored = emulator.callees(&task).unwrap();
+    let ids: HashSet<&str> = stored.iter().map(|c| c.record["outId"].as_str().unwrap()).collect();
+    assert_eq!((stored.len(), ids.len()), (2500, 2500), "each stored once");
+}
+
 /// A journal already at the path is never set aside silently: one of the same task — in this format or
 /// an older one, whole or damaged after its first line — refuses the run, as does a file that is not a
 /// journal at all; only another task's journal is kept beside the new one.

@@ -12,7 +12,7 @@ use acsgen::aiccs::CalleeRecord;
 
 use super::records::{Fields, Record, Records};
 use super::unprintable;
-use super::{MAX_ROW_BYTES, Row};
+use super::{MAX_ROW_BYTES, ReadError, Row};
 use crate::ImportError;
 use crate::wire::{self, RowWriter};
 
@@ -184,8 +184,12 @@ impl wire::Fields for CsvView<'_> {
 }
 
 impl<R: Read> CsvRows<R> {
-    /// Reads the next row and hands it to `f` as a view (or the reason it cannot be a row).
-    pub(crate) fn next_with<T>(&mut self, f: impl FnOnce(u64, Result<CsvView<'_>, String>) -> T) -> Option<T> {
+    /// Reads the next row and hands it to `f` as a view (or the reason it cannot be a row); `None` at the
+    /// end of the input, and after a read error.
+    pub(crate) fn next_with<T>(
+        &mut self,
+        f: impl FnOnce(u64, Result<CsvView<'_>, String>) -> T,
+    ) -> Option<Result<T, ReadError>> {
         let columns = self.columns.len();
         let (line, fields) = loop {
             if self.done {
@@ -196,12 +200,12 @@ impl<R: Read> CsvRows<R> {
                     self.done = true;
                     return None;
                 }
-                Err(e) => {
+                Err(error) => {
                     self.done = true;
-                    return Some(f(self.records.line(), Err(format!("input stopped: {e}"))));
+                    return Some(Err(ReadError { line: self.records.line(), error }));
                 }
                 Ok(Some(Record::TooLong { line, bytes, fields })) => {
-                    return Some(f(line, Err(too_long(bytes, fields, columns))));
+                    return Some(Ok(f(line, Err(too_long(bytes, fields, columns)))));
                 }
                 // A blank line (or one of spaces, or the `\r` of a CRLF blank line) is not a row.
                 Ok(Some(Record::Whole { fields, .. }))
@@ -210,14 +214,12 @@ impl<R: Read> CsvRows<R> {
             }
         };
         if fields.len() != columns {
-            return Some(f(
-                line,
-                Err(format!("malformed row: {} fields where the header has {columns}", fields.len())),
-            ));
+            let reason = format!("malformed row: {} fields where the header has {columns}", fields.len());
+            return Some(Ok(f(line, Err(reason))));
         }
         let text = match utf8(fields) {
             Ok(text) => text,
-            Err(reason) => return Some(f(line, Err(reason))),
+            Err(reason) => return Some(Ok(f(line, Err(reason)))),
         };
         let view = CsvView {
             text,
@@ -227,7 +229,7 @@ impl<R: Read> CsvRows<R> {
             out_id: self.out_id,
             writer: RefCell::new(&mut self.writer),
         };
-        Some(f(line, Ok(view)))
+        Some(Ok(f(line, Ok(view))))
     }
 }
 
@@ -254,10 +256,11 @@ fn utf8(fields: Fields<'_>) -> Result<&str, String> {
     }
 }
 
+/// Rows, each with its line; a [`ReadError`] ends them.
 impl<R: Read> Iterator for CsvRows<R> {
-    type Item = Row;
+    type Item = Result<Row, ReadError>;
 
-    fn next(&mut self) -> Option<Row> {
+    fn next(&mut self) -> Option<Self::Item> {
         self.next_with(|line, view| Row { line, record: view.map(|v| v.to_record()) })
     }
 }
@@ -268,7 +271,7 @@ mod tests {
     use acsgen::encode::form_encode_into;
 
     fn rows(csv: &str) -> Vec<Row> {
-        csv_rows(csv.as_bytes()).unwrap().collect()
+        csv_rows(csv.as_bytes()).unwrap().map(Result::unwrap).collect()
     }
 
     #[test]
@@ -311,7 +314,7 @@ mod tests {
                     (fast, view.to_record())
                 })
             }) {
-                let (fast, record) = result.unwrap();
+                let (fast, record) = result.unwrap().unwrap();
                 let mut slow = Vec::new();
                 form_encode_into(&mut slow, &serde_json::to_string(&record).unwrap());
                 proptest::prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
@@ -326,7 +329,7 @@ mod tests {
         // `中` is E4 B8 AD: here its bytes fall into two fields, each invalid although the row's bytes,
         // taken together, are not.
         let input = b"calleeNumber,name,more\n1,\xE4\xB8,\xAD\n2,\xE4\xB8\xAD,x\n".as_slice();
-        let rows: Vec<Row> = csv_rows(input).unwrap().collect();
+        let rows: Vec<Row> = csv_rows(input).unwrap().map(Result::unwrap).collect();
         assert_eq!(rows[0].record, Err("malformed row: field 2 is not valid UTF-8".into()));
         assert_eq!(rows[1].record.as_ref().unwrap().variables["name"], "中");
     }
@@ -336,7 +339,7 @@ mod tests {
         let input = "z,calleeNumber,a\n1,138 0000 0000,\"x, \"\"y\"\"\"\n,2,\n";
         let mut rows = csv_rows(input.as_bytes()).unwrap();
         let mut compared = 0;
-        while let Some((fast, record)) = rows.next_with(|_, view| {
+        while let Some(Ok((fast, record))) = rows.next_with(|_, view| {
             let view = view.unwrap();
             let mut fast = b"kept".to_vec();
             view.write_form_encoded_json(&mut fast);
@@ -354,7 +357,7 @@ mod tests {
     fn csv_bad_rows_are_rejected_with_their_line() {
         let mut input = b"calleeNumber,outId\n1,a\n2,b,extra\n3,\xff\xfe\n".to_vec();
         input.extend_from_slice(format!("4,{}\n5,e\n", "x".repeat(MAX_ROW_BYTES + 1)).as_bytes());
-        let rows: Vec<Row> = csv_rows(&input[..]).unwrap().collect();
+        let rows: Vec<Row> = csv_rows(&input[..]).unwrap().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 5);
         assert!(rows[0].record.is_ok());
         assert_eq!(
@@ -388,7 +391,7 @@ mod tests {
     fn a_header_of_200000_columns_is_read() {
         let header: Vec<String> = (0..200_000).map(|i| format!("c{i}")).collect();
         let input = format!("calleeNumber,{}\n1,{}\n", header.join(","), ",".repeat(199_999));
-        let rows: Vec<Row> = csv_rows(input.as_bytes()).unwrap().collect();
+        let rows: Vec<Row> = csv_rows(input.as_bytes()).unwrap().map(Result::unwrap).collect();
         assert_eq!(rows[0].record.as_ref().unwrap().variables.len(), 200_000);
     }
 
@@ -422,10 +425,23 @@ mod tests {
     #[test]
     fn line_numbers_hold_when_input_trickles_in() {
         let input = "calleeNumber,name\n1,a\n\n\n\n2,\"two\nlines\"\n\n3,c\r\n\r\n4,d";
-        let lines: Vec<u64> = csv_rows(Trickle(input.as_bytes())).unwrap().map(|r| r.line).collect();
+        let lines: Vec<u64> = csv_rows(Trickle(input.as_bytes())).unwrap().map(|r| r.unwrap().line).collect();
         assert_eq!(lines, [2, 6, 9, 11]);
-        let whole: Vec<u64> = csv_rows(input.as_bytes()).unwrap().map(|r| r.line).collect();
+        let whole: Vec<u64> = csv_rows(input.as_bytes()).unwrap().map(|r| r.unwrap().line).collect();
         assert_eq!(whole, lines);
+    }
+
+    /// Input that breaks part-way ends the rows with the error and the line it broke on; nothing after.
+    #[test]
+    fn a_read_error_ends_the_rows() {
+        let input = "calleeNumber,name\n1,a\n2,b\n3,c";
+        let mut rows = csv_rows(crate::source::FailsAfter(&input.as_bytes()[..input.len() - 2])).unwrap();
+        let lines: Vec<u64> = rows.by_ref().map_while(Result::ok).map(|r| r.line).collect();
+        assert_eq!(lines, [2, 3]);
+        let mut rows = csv_rows(crate::source::FailsAfter(&input.as_bytes()[..input.len() - 2])).unwrap();
+        let error = rows.nth(2).unwrap().unwrap_err();
+        assert_eq!(error.to_string(), "line 4: cannot read the input: device gone");
+        assert!(rows.next().is_none());
     }
 
     proptest::proptest! {
@@ -455,7 +471,7 @@ mod tests {
                 }
             }
             fn lines<R: Read>(reader: R) -> Vec<u64> {
-                csv_rows(reader).unwrap().map(|r| r.line).collect()
+                csv_rows(reader).unwrap().map(|r| r.unwrap().line).collect()
             }
             proptest::prop_assert_eq!(lines(Chunked(input.as_bytes(), read_size)), expected.clone());
             proptest::prop_assert_eq!(lines(input.as_bytes()), expected);

@@ -11,7 +11,7 @@ use acsgen::aiccs::CalleeRecord;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use super::{MAX_ROW_BYTES, Row};
+use super::{MAX_ROW_BYTES, ReadError, Row};
 
 /// JSON Lines rows, read lazily: one JSON object per line; blank lines are skipped.
 pub struct JsonlRows<R: BufRead> {
@@ -53,33 +53,34 @@ impl<R: BufRead> JsonlRows<R> {
     }
 }
 
+/// Rows, each with its line; a [`ReadError`] ends them.
 impl<R: BufRead> Iterator for JsonlRows<R> {
-    type Item = Row;
+    type Item = Result<Row, ReadError>;
 
-    fn next(&mut self) -> Option<Row> {
+    fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
             self.line += 1;
             let line = self.line;
             let length = match self.read_line() {
                 Ok(Some(length)) => length,
                 Ok(None) => break,
-                Err(e) => {
+                Err(error) => {
                     self.done = true;
-                    return Some(Row { line, record: Err(format!("input stopped: {e}")) });
+                    return Some(Err(ReadError { line, error }));
                 }
             };
             if length > MAX_ROW_BYTES as u64 {
                 let reason = format!("malformed row: {length} bytes, longer than the {MAX_ROW_BYTES}-byte limit");
-                return Some(Row { line, record: Err(reason) });
+                return Some(Ok(Row { line, record: Err(reason) }));
             }
             let Ok(text) = std::str::from_utf8(&self.buffer) else {
-                return Some(Row { line, record: Err("malformed row: not valid UTF-8".into()) });
+                return Some(Ok(Row { line, record: Err("malformed row: not valid UTF-8".into()) }));
             };
             let text = if line == 1 { text.trim_start_matches('\u{feff}') } else { text };
             if text.trim().is_empty() {
                 continue;
             }
-            return Some(Row { line, record: record_from_json(text) });
+            return Some(Ok(Row { line, record: record_from_json(text) }));
         }
         self.done = true;
         None
@@ -157,7 +158,7 @@ mod tests {
                      {\"calleeNumber\":\"2\",\"tags\":[1]}\n\
                      not json\n\
                      [1,2]\n";
-        let rows: Vec<Row> = jsonl_rows(input.as_bytes()).collect();
+        let rows: Vec<Row> = jsonl_rows(input.as_bytes()).map(Result::unwrap).collect();
         assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [1, 3, 4, 5]);
         let first = rows[0].record.as_ref().unwrap();
         assert_eq!(
@@ -173,7 +174,7 @@ mod tests {
     #[test]
     fn numbers_keep_the_text_they_are_written_with() {
         let input = "{\"calleeNumber\":13800000000,\"outId\":123456789012345678901234567890,\"n\":1e3,\"x\":-0.10}\n";
-        let rows: Vec<Row> = jsonl_rows(input.as_bytes()).collect();
+        let rows: Vec<Row> = jsonl_rows(input.as_bytes()).map(Result::unwrap).collect();
         let record = rows[0].record.as_ref().unwrap();
         assert_eq!(record.callee_number, "13800000000");
         assert_eq!(record.out_id.as_deref(), Some("123456789012345678901234567890"));
@@ -182,9 +183,22 @@ mod tests {
 
     #[test]
     fn a_key_given_twice_is_refused() {
-        let rows: Vec<Row> = jsonl_rows("{\"calleeNumber\":\"1\",\"calleeNumber\":\"2\"}\n".as_bytes()).collect();
+        let rows: Vec<Row> =
+            jsonl_rows("{\"calleeNumber\":\"1\",\"calleeNumber\":\"2\"}\n".as_bytes()).map(Result::unwrap).collect();
         let reason = rows[0].record.clone().unwrap_err();
         assert!(reason.contains("the key `calleeNumber` is given twice"), "{reason}");
+    }
+
+    /// Input that breaks part-way ends the rows with the error and the line it broke on; nothing after.
+    #[test]
+    fn a_read_error_ends_the_rows() {
+        let input = "{\"calleeNumber\":\"1\"}\n\n{\"calleeNumber\":\"2\"}\n{\"calleeNu";
+        let mut rows = jsonl_rows(std::io::BufReader::new(crate::source::FailsAfter(input.as_bytes())));
+        assert_eq!(rows.next().unwrap().unwrap().line, 1);
+        assert_eq!(rows.next().unwrap().unwrap().line, 3);
+        let error = rows.next().unwrap().unwrap_err();
+        assert_eq!(error.to_string(), "line 4: cannot read the input: device gone");
+        assert!(rows.next().is_none());
     }
 
     /// A line longer than the limit is rejected without being held in memory, and the next is read on.
@@ -193,10 +207,10 @@ mod tests {
         let mut input = format!("{{\"calleeNumber\":\"{}\"}}\n", "9".repeat(3 * MAX_ROW_BYTES)).into_bytes();
         input.extend_from_slice(b"{\"calleeNumber\":\"2\"}");
         let mut rows = jsonl_rows(input.as_slice());
-        let first = rows.next().unwrap();
+        let first = rows.next().unwrap().unwrap();
         assert!(first.record.unwrap_err().contains("3145748 bytes, longer than the 1048576-byte limit"));
         assert!(rows.buffer.capacity() <= 2 * MAX_ROW_BYTES + 2, "{} bytes held", rows.buffer.capacity());
-        let second = rows.next().unwrap();
+        let second = rows.next().unwrap().unwrap();
         assert_eq!((second.line, second.record.unwrap().callee_number.as_str()), (2, "2"));
         assert!(rows.next().is_none());
     }
