@@ -417,11 +417,12 @@ fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
     if number.chars().all(char::is_whitespace) {
         return Err("missing calleeNumber".into());
     }
-    if !printable(number) {
-        return Err(format!("calleeNumber {number:?} holds a control character or a byte-order mark"));
+    // The number itself is never quoted: a phone number stays out of the report and the output.
+    if let Some(at) = unprintable_at(number) {
+        return Err(format!("calleeNumber holds a control character or a byte-order mark ({at})"));
     }
     let out_id = record.out_id();
-    if let Some(id) = out_id.filter(|id| !printable(id)) {
+    if let Some(id) = out_id.filter(|id| unprintable_at(id).is_some()) {
         return Err(format!("outId {id:?} holds a control character or a byte-order mark"));
     }
     // Only an ID of more than 128 bytes can have more than 128 characters.
@@ -437,10 +438,14 @@ fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
     Ok(out_id)
 }
 
-/// Whether `text` is free of control characters and byte-order marks (checked a byte at a time when it is
-/// printable ASCII, as nearly every number and ID is).
-fn printable(text: &str) -> bool {
-    text.bytes().all(|b| (b' '..=b'~').contains(&b)) || !text.chars().any(crate::source::unprintable)
+/// The first control character or byte-order mark in `text`, as `U+FEFF at character 1`; none in nearly
+/// every number and ID, which are printable ASCII and checked a byte at a time.
+fn unprintable_at(text: &str) -> Option<String> {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return None;
+    }
+    let (n, c) = text.chars().enumerate().find(|(_, c)| crate::source::unprintable(*c))?;
+    Some(format!("U+{:04X} at character {}", u32::from(c), n + 1))
 }
 
 #[cfg(test)]
@@ -600,7 +605,7 @@ mod tests {
                 "rejected 5: outId has 129 characters, at most 128",
                 "batch 0 lines [2, 6]",
                 "rejected 7: malformed row: …",
-                "rejected 9: calleeNumber \"\\u{feff}6\" holds a control character or a byte-order mark",
+                "rejected 9: calleeNumber holds a control character or a byte-order mark (U+FEFF at character 1)",
                 "rejected 10: outId \"d\\0\" holds a control character or a byte-order mark",
                 "batch 1 lines [8]",
             ]
