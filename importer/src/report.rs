@@ -96,6 +96,11 @@ impl Spool {
         writeln!(self.writer, "{line}").map_err(|source| ImportError::Report { path: self.path.clone(), source })
     }
 
+    /// Removes the spool file (nothing in it is wanted).
+    pub(crate) fn discard(&self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+
     fn finish(mut self) -> Result<PathBuf, ImportError> {
         match self.writer.flush() {
             Ok(()) => Ok(self.path),

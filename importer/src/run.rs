@@ -65,13 +65,19 @@ pub(crate) async fn run(
     progress: impl FnMut(&Progress) + Send,
 ) -> Result<Summary, ImportError> {
     check_paths(options)?;
-    let (journal, earlier) = if options.dry_run { (None, HashMap::new()) } else { open_journal(options)? };
+    // The report's spool first: a report that cannot be written refuses the run before a journal exists
+    // (one left behind would hold up the next run).
+    let tally = Tally::new(&options.task_id, options.dry_run, &options.report)?;
+    let (journal, earlier) = match options.dry_run {
+        true => (None, HashMap::new()),
+        false => open_journal(options).inspect_err(|_| tally.discard())?,
+    };
     let mut import = Import {
         client,
         options,
         journal,
         earlier,
-        tally: Tally::new(&options.task_id, options.dry_run, &options.report)?,
+        tally,
         pace: Arc::new(Pace::new(options.rate)),
         spares,
         in_flight: JoinSet::new(),

@@ -51,6 +51,11 @@ impl Tally {
         Ok(Self { summary, progress: Progress::default(), spool })
     }
 
+    /// Removes what was spooled: the run ends before it starts.
+    pub(crate) fn discard(&self) {
+        self.spool.discard();
+    }
+
     /// The counters so far.
     pub(crate) fn progress(&self) -> &Progress {
         &self.progress
