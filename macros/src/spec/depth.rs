@@ -1,8 +1,10 @@
 //! How deep a file's types nest. rustc checks that a generated request is `Send` and `Sync` by descending
-//! through its fields, and gives up past about 60 levels (E0275, "overflow evaluating the requirement");
-//! a longer chain of `$ref`s crashes it, and the generator's own walk through the chain as well. A file
-//! whose types nest deeper than [`MAX_DEPTH`] levels of objects — through inline objects and `$ref`s
-//! alike — is refused with an error at the schema that starts the chain, before anything walks it.
+//! through its fields, and gives up past a fixed recursion depth (E0275, "overflow evaluating the
+//! requirement"); a long chain of `$ref`s crashes it, and the generator's own walk through the chain as
+//! well. Every object, list and map is a level (measured: 41 lists nested in one another already fail,
+//! as do 25 objects each holding a list of the next). A file whose types nest deeper than [`MAX_DEPTH`]
+//! levels — through inline schemas and `$ref`s alike — is refused with an error at the schema that starts
+//! the chain, before anything walks it.
 //!
 //! A `$ref` that leads back to a schema on its own path adds nothing: such a field is boxed, and rustc
 //! settles the cycle.
@@ -11,9 +13,9 @@ use std::collections::HashMap;
 
 use super::{Additional, Kind, Problem, Schema, Spec};
 
-/// Levels of objects a type may nest: well below rustc's limit even with a list or a map and a `Box`
-/// around every level.
-pub const MAX_DEPTH: usize = 40;
+/// Levels of objects, lists and maps a type may nest: below rustc's limit whichever of them nest (the
+/// tightest, lists in lists, fails at 41).
+pub const MAX_DEPTH: usize = 32;
 
 /// The problems: each operation parameter, response and component whose types nest too deep.
 pub fn check(spec: &Spec) -> Vec<Problem> {
@@ -24,7 +26,7 @@ pub fn check(spec: &Spec) -> Vec<Problem> {
             problems.push(Problem {
                 pointer: pointer.to_owned(),
                 message: format!(
-                    "its objects nest more than {MAX_DEPTH} levels deep (through inline objects and `$ref`s): rustc cannot check types nested that deep (E0275), so acsgen supports at most {MAX_DEPTH}"
+                    "its types nest more than {MAX_DEPTH} levels deep (objects, lists and maps, inline or through `$ref`s): rustc cannot check types nested that deep (E0275), so acsgen supports at most {MAX_DEPTH}"
                 ),
             });
         }
@@ -81,26 +83,45 @@ impl Found {
 }
 
 impl<'a> Walk<'a> {
-    /// How many levels of objects `schema` nests, searched `left` levels down: a result over `left` means
-    /// "deeper than `left`", the search having stopped there.
+    /// How many levels of objects, lists and maps `schema` nests, searched `left` levels down: a result
+    /// over `left` means "deeper than `left`", the search having stopped there.
     fn depth(&mut self, schema: &'a Schema, left: usize) -> usize {
         self.search(schema, left).depth
     }
 
     fn search(&mut self, schema: &'a Schema, left: usize) -> Found {
         match &schema.kind {
-            Kind::Object { properties, .. } if !properties.is_empty() => {
-                if left == 0 {
-                    return Found { depth: 1, cut: true, back_to: usize::MAX };
-                }
-                let below = properties.iter().fold(Found::LEAF, |found, (_, p)| found.with(self.search(p, left - 1)));
-                Found { depth: 1 + below.depth, ..below }
-            }
-            Kind::Object { additional: Additional::Typed(value), .. } => self.search(value, left),
-            Kind::Array(items) => self.search(items, left),
             Kind::Ref(name) => self.component(name, left),
+            Kind::Array(items) => self.level(left, |walk, left| walk.search(items, left)),
+            Kind::Object { properties, additional } => {
+                let map = match additional {
+                    Additional::Typed(value) => Some(&**value),
+                    _ => None,
+                };
+                // Members of a typed map are a level below the map, itself a field of the struct if any.
+                let in_map = |walk: &mut Self, left| match map {
+                    Some(value) => walk.level(left, |walk, left| walk.search(value, left)),
+                    None => Found::LEAF,
+                };
+                if properties.is_empty() {
+                    return in_map(self, left);
+                }
+                self.level(left, |walk, left| {
+                    let fields = properties.iter().fold(Found::LEAF, |found, (_, p)| found.with(walk.search(p, left)));
+                    fields.with(in_map(walk, left))
+                })
+            }
             _ => Found::LEAF,
         }
+    }
+
+    /// One level (a struct, a list, a map) over what `below` finds, searched with a level less left.
+    fn level(&mut self, left: usize, below: impl FnOnce(&mut Self, usize) -> Found) -> Found {
+        if left == 0 {
+            return Found { depth: 1, cut: true, back_to: usize::MAX };
+        }
+        let below = below(self, left - 1);
+        Found { depth: 1 + below.depth, ..below }
     }
 
     /// The depth of component `name`, searched `left` levels down.
@@ -161,13 +182,10 @@ mod tests {
     fn a_chain_of_3000_refs_is_a_clear_error_not_a_crash() {
         let found = problems(&spec(chain(3000), Some("A0")));
         assert_eq!(found.len(), 1, "{found:?}");
-        assert!(
-            found[0].starts_with("/apis/Put/parameters/0/schema: its objects nest more than 40 levels"),
-            "{found:?}"
-        );
+        assert!(found[0].starts_with("/apis/Put/parameters/0/schema: its types nest more than 32 levels"), "{found:?}");
         // Unused by any operation, the chain is still generated: named at its first component.
         let found = problems(&spec(chain(3000), None));
-        assert!(found[0].starts_with("/components/schemas/A0: its objects nest"), "{found:?}");
+        assert!(found[0].starts_with("/components/schemas/A0: its types nest"), "{found:?}");
     }
 
     #[test]
@@ -179,6 +197,32 @@ mod tests {
             "B": {"type": "object", "properties": {"A": {"$ref": "#/components/schemas/A"}, "Self": {"$ref": "#/components/schemas/B"}}}
         });
         assert!(problems(&spec(cycle, Some("A"))).is_empty());
+    }
+
+    /// Lists and maps are levels too: lists nested in lists, and objects each holding a list or a map of
+    /// the next, fail in rustc well before 40 objects would.
+    #[test]
+    fn lists_and_maps_count_as_levels() {
+        let nest = |levels: usize, wrap: &dyn Fn(serde_json::Value) -> serde_json::Value| {
+            let schema = (0..levels).fold(json!({"type": "string"}), |inner, _| wrap(inner));
+            json!({"info": {"product": "p", "version": "1"},
+                   "apis": {"Put": {"methods": ["post"], "parameters": [{"name": "Root", "in": "query", "style": "json", "schema": schema}]}}})
+            .to_string()
+        };
+        let list = |inner| json!({"type": "array", "items": inner});
+        let map = |inner| json!({"type": "object", "additionalProperties": inner});
+        let object_of_list = |inner| json!({"type": "object", "properties": {"L": {"type": "array", "items": inner}}});
+        let object_of_map =
+            |inner| json!({"type": "object", "properties": {"M": {"type": "object", "additionalProperties": inner}}});
+        // The request struct is a level above the parameter.
+        for (within, wrap) in [(MAX_DEPTH - 1, &list as &dyn Fn(_) -> _), (MAX_DEPTH - 1, &map)] {
+            assert!(problems(&nest(within, wrap)).is_empty());
+            assert!(problems(&nest(within + 1, wrap))[0].contains("nest more than 32 levels"));
+        }
+        for wrap in [&object_of_list as &dyn Fn(_) -> _, &object_of_map] {
+            assert!(problems(&nest((MAX_DEPTH - 1) / 2, wrap)).is_empty());
+            assert!(problems(&nest(MAX_DEPTH / 2, wrap))[0].contains("nest more than 32 levels"));
+        }
     }
 
     /// Each level refers to the next twice: a search without remembering would take 2^40 steps.
