@@ -56,21 +56,19 @@ pub fn lit(text: &str) -> String {
     out
 }
 
-/// Appends `prefix`, `text` as a raw string literal, then `suffix`. A carriage return is the one character
-/// a raw string cannot hold; text with one is written as an escaped literal instead.
+/// The most `#`s a raw string's fence may have (rustc refuses more).
+const MAX_FENCE: usize = 255;
+
+/// Appends `prefix`, `text` as a raw string literal, then `suffix`. A raw string cannot hold a carriage
+/// return, nor a quote followed by [`MAX_FENCE`] `#`s; such text is written as an escaped literal instead.
 fn raw_literal(out: &mut String, prefix: &str, text: &str, suffix: &str) {
-    if text.contains('\r') {
+    // The fence needs one more `#` than the longest run of `#` after a quote in the text.
+    let hashes = longest_quoted_hash_run(text) + 1;
+    if text.contains('\r') || hashes > MAX_FENCE {
         out.push_str(prefix);
         out.push_str(&lit(text));
         out.push_str(suffix);
         return;
-    }
-    // The fence needs one more `#` than the longest run of `#` after a quote in the text.
-    let mut hashes = 1;
-    if text.as_bytes().contains(&b'"') {
-        while text.contains(&format!("\"{}", "#".repeat(hashes))) {
-            hashes += 1;
-        }
     }
     let fence = "#".repeat(hashes);
     out.push_str(prefix);
@@ -81,6 +79,17 @@ fn raw_literal(out: &mut String, prefix: &str, text: &str, suffix: &str) {
     out.push('"');
     out.push_str(&fence);
     out.push_str(suffix);
+}
+
+/// The longest run of `#` right after a `"` in `text` (one pass).
+fn longest_quoted_hash_run(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut longest = 0;
+    for (at, _) in bytes.iter().enumerate().filter(|(_, b)| **b == b'"') {
+        let run = bytes[at + 1..].iter().take_while(|b| **b == b'#').count();
+        longest = longest.max(run);
+    }
+    longest
 }
 
 /// Writes the generated items of `ir`; `runtime` is the path to the runtime crate as the user gave it,
@@ -187,13 +196,20 @@ impl Writer<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::lit;
+    use super::{MAX_FENCE, lit};
 
     #[test]
     fn raw_literals_lex_back_to_the_same_text() {
-        for text in ["plain", "a \"# quote-hash", "\"## and \"#", "中文 \\ \t", "carriage\rreturn"] {
+        let long_run = format!("\"{}", "#".repeat(MAX_FENCE));
+        let many_runs = "\"#".repeat(100_000) + &format!("\"{}", "#".repeat(2000));
+        let texts =
+            ["plain", "a \"# quote-hash", "\"## and \"#", "中文 \\ \t", "carriage\rreturn", &long_run, &many_runs];
+        for text in texts {
             let mut out = String::new();
             super::raw_literal(&mut out, "", text, "");
+            // rustc refuses a raw string fenced with more `#`s (and the attribute then fails).
+            let fence = out.strip_prefix('r').map_or(0, |raw| raw.bytes().take_while(|b| *b == b'#').count());
+            assert!(fence <= MAX_FENCE, "a fence of {fence}");
             let parsed: syn::LitStr = syn::parse_str(&out).unwrap();
             assert_eq!(parsed.value(), text);
         }
