@@ -8,6 +8,8 @@
 
 mod args;
 mod emit;
+#[cfg(test)]
+mod held_up_tests;
 mod ir;
 mod spec;
 #[cfg(test)]
