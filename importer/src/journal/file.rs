@@ -159,15 +159,17 @@ mod tests {
         Record::sending(seq, &rows)
     }
 
+    /// A new journal at `path` of an import into task `T1`.
+    fn started(path: &Path) -> JournalFile {
+        let limits = crate::batch::Limits { records: 10, bytes: 4096 };
+        JournalFile::create(path, &Record::started("T1", "in.csv", limits)).unwrap()
+    }
+
     #[test]
     fn a_killed_run_leaves_zeros_that_reading_and_resuming_handle() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut journal = JournalFile::create(
-            &path,
-            &Record::started("T1", "in.csv", crate::batch::Limits { records: 10, bytes: 4096 }),
-        )
-        .unwrap();
+        let mut journal = started(&path);
         // Past the first chunk, so the file grows while lines are written.
         let batches = 1_000u64;
         for seq in 0..batches {
@@ -219,11 +221,7 @@ mod tests {
     fn resuming_writes_over_a_torn_last_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j");
-        let mut journal = JournalFile::create(
-            &path,
-            &Record::started("T1", "in.csv", crate::batch::Limits { records: 10, bytes: 4096 }),
-        )
-        .unwrap();
+        let mut journal = started(&path);
         journal.write(&sending(0), true).unwrap();
         drop(journal);
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"{\"event\":\"impor").unwrap();
