@@ -3,7 +3,7 @@
 //! been imported. Every line is a [`Record`], written and read through that one type:
 //!
 //! ```text
-//! {"event":"started","journal":"acsgen-import","version":2,"task_id":"…","input":"…","batch_size":1000,"max_batch_bytes":4194304}
+//! {"event":"started","journal":"acsgen-import","version":3,"task_id":"…","input":"…","batch_size":1000,"max_batch_bytes":4194304}
 //! {"event":"sending","seq":0,"first_line":2,"last_line":1001,"records":1000,"rows_hash":"5f1d…"}
 //! {"event":"imported","seq":0,"batch_id":123456789012345678}
 //! {"event":"uncertain","seq":1,"error":"…"}     the request may have been acted on
@@ -39,7 +39,9 @@ use crate::tally::Outcome;
 /// What the first line's `journal` field holds.
 const MAGIC: &str = "acsgen-import";
 /// The format this build writes and reads.
-pub(crate) const VERSION: u32 = 2;
+/// Version 3: the start records `max_batch_bytes`, and a batch's rows hash is of its records with their
+/// members in declaration order (version 2 sorted them), so a version 2 journal cannot be resumed.
+pub(crate) const VERSION: u32 = 3;
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,7 +282,7 @@ mod tests {
         let lines: Vec<String> = records.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
         assert_eq!(
             lines[0],
-            r#"{"event":"started","journal":"acsgen-import","version":2,"task_id":"T1","input":"in.csv","batch_size":1000,"max_batch_bytes":4194304}"#
+            r#"{"event":"started","journal":"acsgen-import","version":3,"task_id":"T1","input":"in.csv","batch_size":1000,"max_batch_bytes":4194304}"#
         );
         assert_eq!(
             lines[1],
@@ -328,7 +330,10 @@ mod tests {
         assert!(problem("{\"journal\":\"other\"}\n").contains("not an acsgen import journal"));
         let old =
             "{\"journal\":\"acsgen-import\",\"version\":1,\"task_id\":\"T1\",\"input\":\"x\",\"batch_size\":10}\n";
-        assert!(problem(old).contains("line 1: journal format version 1, and this build reads version 2"));
+        assert!(problem(old).contains("line 1: journal format version 1, and this build reads version 3"));
+        // What the build before the byte limit wrote: refused by its version, not as a broken record.
+        let before = "{\"event\":\"started\",\"journal\":\"acsgen-import\",\"version\":2,\"task_id\":\"T1\",\"input\":\"x\",\"batch_size\":1000}\n";
+        assert!(problem(before).contains("line 1: journal format version 2, and this build reads version 3"));
         assert!(
             problem(&format!("{started}\n{{\"event\":\"imported\",\"seq\":0,\"batch_id\":1}}\n"))
                 .contains("line 2: an answer for a batch never sent")
