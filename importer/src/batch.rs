@@ -422,15 +422,16 @@ fn check<R: Record>(record: &R) -> Result<Option<&str>, String> {
         return Err(format!("calleeNumber holds a control character or a byte-order mark ({at})"));
     }
     let out_id = record.out_id();
-    if let Some(id) = out_id.filter(|id| unprintable_at(id).is_some()) {
-        return Err(format!("outId {id:?} holds a control character or a byte-order mark"));
-    }
-    // Only an ID of more than 128 bytes can have more than 128 characters.
+    // Only an ID of more than 128 bytes can have more than 128 characters. Checked first: the next
+    // reason quotes the ID, which is then short.
     if let Some(id) = out_id.filter(|id| id.len() > MAX_OUT_ID) {
         let n = id.chars().count();
         if n > MAX_OUT_ID {
             return Err(format!("outId has {n} characters, at most {MAX_OUT_ID}"));
         }
+    }
+    if let Some(id) = out_id.filter(|id| unprintable_at(id).is_some()) {
+        return Err(format!("outId {id:?} holds a control character or a byte-order mark"));
     }
     if let Some(key) = record.reserved_variable() {
         return Err(format!("call variable `{key}` repeats a field name"));
@@ -588,7 +589,7 @@ mod tests {
             row(2, "1", Some("a")),
             row(3, "", Some("b")),
             row(4, "2", Some("a")),
-            row(5, "3", Some(&"x".repeat(129))),
+            row(5, "3", Some(&format!("\u{1}{}", "x".repeat(128)))),
             row(6, "4", None),
             Row { line: 7, record: Err("malformed row: …".into()) },
             row(8, "5", Some("b")),
