@@ -28,25 +28,35 @@ pub fn jsonl_rows<R: BufRead>(input: R) -> JsonlRows<R> {
 }
 
 impl<R: BufRead> JsonlRows<R> {
-    /// Reads the next line (its newline included) into `buffer`, keeping at most [`MAX_ROW_BYTES`] + 1
-    /// bytes of it; gives its whole length, or `None` at the end of the input.
+    /// Reads the next line into `buffer` without its line end (`\n` or `\r\n`), keeping at most
+    /// [`MAX_ROW_BYTES`] + 2 bytes of it; gives its whole length without the line end, or `None` at the end
+    /// of the input.
     fn read_line(&mut self) -> io::Result<Option<u64>> {
         self.buffer.clear();
-        let mut length = 0u64;
+        let (mut length, mut ends_in_cr) = (0u64, false);
         loop {
             let input = self.reader.fill_buf()?;
             if input.is_empty() {
                 return Ok((length > 0).then_some(length));
             }
-            let (taken, ends) = match memchr::memchr(b'\n', input) {
-                Some(at) => (at + 1, true),
+            let (content, ends) = match memchr::memchr(b'\n', input) {
+                Some(at) => (at, true),
                 None => (input.len(), false),
             };
-            let room = (MAX_ROW_BYTES + 1).saturating_sub(self.buffer.len());
-            self.buffer.extend_from_slice(&input[..taken.min(room)]);
-            self.reader.consume(taken);
-            length += taken as u64;
+            let room = (MAX_ROW_BYTES + 2).saturating_sub(self.buffer.len());
+            self.buffer.extend_from_slice(&input[..content.min(room)]);
+            if content > 0 {
+                ends_in_cr = input[content - 1] == b'\r';
+            }
+            self.reader.consume(content + usize::from(ends));
+            length += content as u64;
             if ends {
+                if ends_in_cr {
+                    length -= 1;
+                    if self.buffer.last() == Some(&b'\r') {
+                        self.buffer.pop();
+                    }
+                }
                 return Ok(Some(length));
             }
         }
@@ -201,6 +211,22 @@ mod tests {
         assert!(rows.next().is_none());
     }
 
+    /// The limit is on a line's content, whatever ends it: exactly [`MAX_ROW_BYTES`] is read, one more is not.
+    #[test]
+    fn the_limit_is_the_same_for_every_line_end() {
+        let line = |bytes: usize| {
+            let head = "{\"calleeNumber\":\"1\",\"x\":\"";
+            format!("{head}{}\"}}", "a".repeat(bytes - head.len() - 2))
+        };
+        for end in ["\n", "\r\n", ""] {
+            for (bytes, accepted) in [(MAX_ROW_BYTES, true), (MAX_ROW_BYTES + 1, false)] {
+                let input = format!("{}{end}", line(bytes));
+                let row = jsonl_rows(input.as_bytes()).next().unwrap().unwrap();
+                assert_eq!(row.record.is_ok(), accepted, "{bytes} bytes and {end:?}: {:?}", row.record.err());
+            }
+        }
+    }
+
     /// A line longer than the limit is rejected without being held in memory, and the next is read on.
     #[test]
     fn a_line_over_the_limit_is_read_past() {
@@ -208,7 +234,7 @@ mod tests {
         input.extend_from_slice(b"{\"calleeNumber\":\"2\"}");
         let mut rows = jsonl_rows(input.as_slice());
         let first = rows.next().unwrap().unwrap();
-        assert!(first.record.unwrap_err().contains("3145748 bytes, longer than the 1048576-byte limit"));
+        assert!(first.record.unwrap_err().contains("3145747 bytes, longer than the 1048576-byte limit"));
         assert!(rows.buffer.capacity() <= 2 * MAX_ROW_BYTES + 2, "{} bytes held", rows.buffer.capacity());
         let second = rows.next().unwrap().unwrap();
         assert_eq!((second.line, second.record.unwrap().callee_number.as_str()), (2, "2"));
