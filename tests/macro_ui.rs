@@ -5,4 +5,5 @@
 fn compile_errors() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("ui/*.rs");
+    cases.pass("ui/pass/*.rs");
 }
