@@ -65,6 +65,11 @@ fn peak_kib(child: &std::process::Child) -> u64 {
 
 /// Sends `body` as an unsigned form POST and reads the answer's status line.
 fn post_unsigned(address: &str, body: &[u8]) -> String {
+    post(address, body).lines().next().unwrap_or_default().to_owned()
+}
+
+/// Sends `body` as a form POST and reads the whole answer.
+fn post(address: &str, body: &[u8]) -> String {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     let head = format!(
@@ -73,9 +78,9 @@ fn post_unsigned(address: &str, body: &[u8]) -> String {
     );
     stream.write_all(head.as_bytes()).unwrap();
     let _ = stream.write_all(body);
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
-    answer.lines().next().unwrap_or_default().to_owned()
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 /// The hostile-input pass's sixth finding: three unsigned 16 MB bodies of `a&a&…` at once took the
@@ -94,6 +99,26 @@ fn unsigned_bodies_of_millions_of_parameters_cost_about_their_size() {
     assert!(answers.iter().all(|a| a.starts_with("HTTP/1.1 400")), "{answers:?}");
     let grown_mib = (peak_kib(&child) - before) / 1024;
     assert!(grown_mib <= 3 * 16 * 3, "three 16 MB bodies grew the emulator by {grown_mib} MiB");
+}
+
+/// A V1 request anyone can write — a known key ID, the current time, any signature — with a 16 MB value
+/// of `+`: encoded twice to be signed, each space is five bytes. The signature is checked as it is
+/// computed, so the request costs about its size (building the strings to sign took 262 MB).
+#[test]
+fn a_v1_request_of_16_mb_costs_about_its_size_to_verify() {
+    let (child, lines) = start(&["--listen", "127.0.0.1:0", "--access-key", "ID:SECRET"]);
+    let address = lines[0].strip_prefix("listening on http://").unwrap().to_owned();
+    let before = peak_kib(&child);
+    let now = acsgen::sign::format_timestamp(std::time::SystemTime::now());
+    let head = format!(
+        "Action=ListTasks&Version=2019-10-15&AccessKeyId=ID&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&SignatureNonce=n1&Timestamp={}&Signature=x&Big=",
+        acsgen::encode::percent_encode(&now)
+    );
+    let body = [head.as_bytes(), "+".repeat(acsgen_emulator::MAX_BODY - head.len()).as_bytes()].concat();
+    let answer = post(&address, &body);
+    assert!(answer.starts_with("HTTP/1.1 400") && answer.contains("SignatureDoesNotMatch"), "{answer:.300}");
+    let grown_mib = (peak_kib(&child) - before) / 1024;
+    assert!(grown_mib <= 4 * 16, "a 16 MB request grew the emulator by {grown_mib} MiB");
 }
 
 /// CPU seconds (user and system) the process has used, from the kernel's own accounting.
