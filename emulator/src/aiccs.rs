@@ -251,6 +251,7 @@ fn check_record(record: &Value) -> Result<(), (&'static str, String)> {
 fn check_variables(fields: &Map<String, Value>) -> Result<(), (&'static str, String)> {
     for (key, value) in fields {
         if key != "calleeNumber" && key != "outId" && !value.is_string() {
+            let key = crate::params::shown(key);
             return Err(("Variable.NotString", format!("call variable `{key}` must be a string")));
         }
     }

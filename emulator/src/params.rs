@@ -1,7 +1,8 @@
 //! A request's parameters — its query and a form body — decoded once, strictly, before anything else
 //! looks at them: at most [`MAX_PARAMETERS`] of them, counted before any is decoded (so a body of millions
 //! of `a&` costs nothing but its bytes); every name and value valid UTF-8 once percent-decoded; no name
-//! given twice. Each refusal is the service's `InvalidParameter`, naming what is wrong.
+//! given twice. Each refusal is the service's `InvalidParameter`, naming what is wrong by its first
+//! [`SHOWN`] characters.
 
 use std::collections::HashSet;
 
@@ -22,7 +23,7 @@ pub fn decode(encoded: &[u8], into: &mut Vec<(String, String)>) -> Result<(), St
             None => (piece, &[][..]),
         };
         let name = text(name).map_err(|shown| format!("The parameter name `{shown}` is not valid UTF-8."))?;
-        let value = text(value).map_err(|_| format!("The parameter `{name}` is not valid UTF-8."))?;
+        let value = text(value).map_err(|_| format!("The parameter `{}` is not valid UTF-8.", shown(&name)))?;
         into.push((name, value));
     }
     Ok(())
@@ -32,17 +33,29 @@ pub fn decode(encoded: &[u8], into: &mut Vec<(String, String)>) -> Result<(), St
 pub fn unique(params: &[(String, String)]) -> Result<(), String> {
     let mut seen = HashSet::with_capacity(params.len());
     match params.iter().find(|(name, _)| !seen.insert(name.as_str())) {
-        Some((name, _)) => Err(format!("The parameter `{name}` is given more than once.")),
+        Some((name, _)) => Err(format!("The parameter `{}` is given more than once.", shown(name))),
         None => Ok(()),
     }
 }
 
-/// One form-encoded part (`+` for a space), decoded; what it was, shown lossily, when it is not UTF-8.
+/// How many characters of a name a refusal shows: a request may send a name of megabytes.
+pub const SHOWN: usize = 64;
+
+/// The first [`SHOWN`] characters of `name`, with `…` when there are more.
+pub fn shown(name: &str) -> String {
+    match name.char_indices().nth(SHOWN) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_owned(),
+    }
+}
+
+/// One form-encoded part (`+` for a space), decoded; the start of what it was, shown lossily, when it is
+/// not UTF-8.
 fn text(encoded: &[u8]) -> Result<String, String> {
     let spaced: Vec<u8> = encoded.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
     match percent_encoding::percent_decode(&spaced).decode_utf8() {
         Ok(text) => Ok(text.into_owned()),
-        Err(_) => Err(String::from_utf8_lossy(encoded).into_owned()),
+        Err(_) => Err(shown(&String::from_utf8_lossy(&encoded[..encoded.len().min(4 * SHOWN)]))),
     }
 }
 
@@ -66,6 +79,11 @@ mod tests {
     fn what_the_service_refuses_is_refused() {
         assert_eq!(decoded("a=%FF%FE").unwrap_err(), "The parameter `a` is not valid UTF-8.");
         assert!(decoded("%FF=1").unwrap_err().starts_with("The parameter name `%FF`"));
+        let long = format!("%FF{}=1", "a".repeat(1000));
+        assert_eq!(
+            decoded(&long).unwrap_err(),
+            format!("The parameter name `%FF{}…` is not valid UTF-8.", "a".repeat(61))
+        );
         let many = "a&".repeat(MAX_PARAMETERS + 1);
         assert_eq!(decoded(&many).unwrap_err(), "The request has more than 1000 parameters.");
         assert!(decoded(&"a=1&".repeat(MAX_PARAMETERS)).is_ok(), "exactly the limit");

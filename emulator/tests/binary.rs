@@ -121,6 +121,19 @@ fn a_v1_request_of_16_mb_costs_about_its_size_to_verify() {
     assert!(grown_mib <= 4 * 16, "a 16 MB request grew the emulator by {grown_mib} MiB");
 }
 
+/// A parameter name that is not UTF-8 is named in the refusal by its first characters, not echoed whole.
+#[test]
+fn a_16_mb_parameter_name_is_not_echoed_back() {
+    let (_child, lines) = start(&["--listen", "127.0.0.1:0", "--access-key", "ID:SECRET"]);
+    let address = lines[0].strip_prefix("listening on http://").unwrap().to_owned();
+    let most = acsgen_emulator::MAX_BODY;
+    for body in [format!("%FF{}=1", "a".repeat(most - 5)), format!("{0}=1&{0}=2", "b".repeat(most / 2 - 4))] {
+        let answer = post(&address, body.as_bytes());
+        assert!(answer.starts_with("HTTP/1.1 400") && answer.contains("InvalidParameter"), "{answer:.300}");
+        assert!(answer.len() < 2048, "a {}-byte answer", answer.len());
+    }
+}
+
 /// CPU seconds (user and system) the process has used, from the kernel's own accounting.
 fn cpu_seconds(child: &std::process::Child) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
