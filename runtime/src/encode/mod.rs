@@ -104,7 +104,7 @@ impl Params {
     ) -> Result<(), EncodeError> {
         if location == Location::Body {
             let value = match style {
-                Style::Json => serde_json::Value::String(json_text(value).map_err(|e| e.at(name))?),
+                Style::Json => json_text(value).map_err(|e| e.at(name))?.map_or(serde_json::Value::Null, Into::into),
                 _ => serde_json::to_value(value).map_err(|e| EncodeError::new(e.to_string()).at(name))?,
             };
             if !value.is_null() {
@@ -220,13 +220,14 @@ impl fmt::Debug for EncodedForm {
     }
 }
 
-/// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it.
-fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
+/// Compact JSON of `value`; a plain string stays itself (no quotes), as the official SDKs send it. `None`
+/// when `value` is unset (JSON `null`), which is not sent — unlike the string `"null"`.
+fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, EncodeError> {
     let text = serde_json::to_string(value).map_err(|e| EncodeError::new(e.to_string()))?;
     if text.starts_with('"') {
-        return serde_json::from_str::<String>(&text).map_err(|e| EncodeError::new(e.to_string()));
+        return serde_json::from_str::<String>(&text).map(Some).map_err(|e| EncodeError::new(e.to_string()));
     }
-    Ok(text)
+    Ok((text != "null").then_some(text))
 }
 
 /// Whether `value` is unset (`None` or unit) rather than, say, an empty list.
@@ -243,8 +244,7 @@ pub fn encode_styled<T: Serialize + ?Sized>(
 ) -> Result<(), EncodeError> {
     match style {
         Style::Json => {
-            let text = json_text(value)?;
-            if text != "null" {
+            if let Some(text) = json_text(value)? {
                 out.push((name.to_owned(), text));
             }
         }
@@ -410,5 +410,17 @@ mod tests {
         params.push(Location::Body, "A", Style::Default, &json!([1, 2])).unwrap();
         params.push(Location::Body, "B", Style::Json, &json!({"k": "v"})).unwrap();
         assert_eq!(params.json_body().unwrap(), br#"{"A":[1,2],"B":"{\"k\":\"v\"}"}"#.to_vec());
+    }
+
+    /// An unset parameter is left out wherever it goes; the string "null" is a value like any other.
+    #[test]
+    fn unset_json_parameters_are_left_out_and_the_string_null_is_sent() {
+        let mut params = Params::new();
+        for location in [Location::Body, Location::Query] {
+            params.push(location, "Unset", Style::Json, &None::<Vec<i32>>).unwrap();
+            params.push(location, "Text", Style::Json, &Some("null")).unwrap();
+        }
+        assert_eq!(params.json_body().unwrap(), br#"{"Text":"null"}"#.to_vec());
+        assert_eq!(params.query(), [("Text".to_owned(), "null".to_owned())]);
     }
 }
