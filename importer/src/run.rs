@@ -3,7 +3,8 @@
 //! each turn does one of three things:
 //!
 //! - [`Import::answered`]: a send task finished; its batch is settled (or the run stops);
-//! - [`Import::take`]: the reader handed over a rejected row, a batch, or a reason to stop reading;
+//! - [`Import::take`]: the reader handed over a rejected row, a batch, or a reason to stop reading (the
+//!   batches already handed over are still sent);
 //! - [`Import::flush`]: answers wait for the disk and nothing else is ready.
 //!
 //! A batch is settled from an earlier run's journal, counted by a dry run, or dispatched to a send task
@@ -197,7 +198,7 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
             }
             Item::Batch(batch) => self.batch(batch),
             Item::Stop(reason) => {
-                self.stop(reason);
+                self.stop_reading(reason);
                 Ok(())
             }
         }
@@ -259,9 +260,16 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
         }
     }
 
+    /// Stops the run: nothing more is read, and batches still waiting for their turn are not sent.
     fn stop(&mut self, reason: Stop) {
         self.stopped.get_or_insert(reason);
         self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    /// The reading side cannot go on: nothing more is read, but the batches it formed before are sent in
+    /// their turn, as the reason says.
+    fn stop_reading(&mut self, reason: Stop) {
+        self.stopped.get_or_insert(reason);
     }
 
     /// Writes the report; the summary, or why the run stopped with it.

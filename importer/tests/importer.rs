@@ -239,6 +239,27 @@ async fn input_that_breaks_part_way_stops_the_run_and_resume_finishes_it() {
     assert_eq!((stored.len(), ids.len()), (2500, 2500), "each stored once");
 }
 
+/// A break in the input does not cut short the batches read before it: those still waiting for their
+/// turn in the rate are sent, and the stop names the first row truly not sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_waiting_for_the_rate_are_sent_when_the_input_breaks() {
+    let (emulator, client, task, dir, mut options) = library_import("read-error-rate").await;
+    (options.batch_size, options.rate) = (100, Some(10.0));
+    let path = dir.join("callees.csv");
+    write_input(&path, 1000);
+    let whole = std::fs::read(&path).unwrap();
+    let line_952 = whole.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(950).unwrap().0 + 1;
+    let broken = FailsAfter(std::io::Cursor::new(whole[..line_952 + 10].to_vec()));
+    match import_rows(&client, &options, csv_rows(broken).unwrap(), |_| {}).await {
+        Err(ImportError::Stopped { reason, summary }) if matches!(*reason, Stop::InputUnreadable { .. }) => {
+            assert_eq!((summary.imported, summary.uncertain_count), (900, 0));
+            assert!(reason.to_string().ends_with("the rows from line 902 on were not sent"), "{reason}");
+        }
+        other => panic!("read past a broken input: {other:?}"),
+    }
+    assert_eq!(emulator.record_count(&task), Some(900));
+}
+
 /// A journal already at the path is never set aside silently: one of the same task — in this format or
 /// an older one, whole or damaged after its first line — refuses the run, as does a file that is not a
 /// journal at all; only another task's journal is kept beside the new one.
