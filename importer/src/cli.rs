@@ -344,6 +344,7 @@ fn explain_stop(reason: &Stop) -> String {
         Stop::Unconfigured(_) => format!("{what}; fix it, then run again with --resume"),
         Stop::KeptRefusing { .. } => format!("{what}; try again later with --resume"),
         Stop::InputChanged { .. } => format!("{what}; resume with the same input"),
+        Stop::InputEnded { .. } => format!("{what}; resume with the whole input"),
         Stop::ScratchFile { .. } => {
             format!("{what}; free some space (or fix the directory), then run again with --resume")
         }

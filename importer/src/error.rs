@@ -126,6 +126,18 @@ pub enum Stop {
         /// What the input gives now.
         now: BatchRows,
     },
+    /// Resuming, the input ended before a batch the journal records: it is shorter than the input the
+    /// journal was written for (or empty), and the rows from that batch on were not read again.
+    #[error(
+        "the input ended before batch {seq}, which the journal records (lines {}–{}, {} records): it is not the whole input the journal was written for",
+        journaled.first_line, journaled.last_line, journaled.records
+    )]
+    InputEnded {
+        /// The first batch the journal records that the input did not reach, from 0.
+        seq: u64,
+        /// What the journal recorded of it.
+        journaled: BatchRows,
+    },
     /// The repeated-outId check could not use its scratch file (full disk, unusable directory): the rows
     /// from `line` on were not checked.
     #[error("line {line}: {error}")]

@@ -46,6 +46,8 @@ struct Import<'a, P> {
     journal: Option<Journal>,
     /// What an earlier run's journal recorded, by batch number (empty unless resuming).
     earlier: HashMap<u64, JournalBatch>,
+    /// The number of the batch after the last one read.
+    next_seq: u64,
     tally: Tally,
     pace: Arc<Pace>,
     spares: Spares,
@@ -78,6 +80,7 @@ pub(crate) async fn run(
         options,
         journal,
         earlier,
+        next_seq: 0,
         tally,
         pace: Arc::new(Pace::new(options.rate)),
         spares,
@@ -162,7 +165,10 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
                 Some(done) = self.in_flight.join_next(), if !self.in_flight.is_empty() => self.answered(done)?,
                 item = items.recv(), if reading && room => match item {
                     Some(item) => self.take(item)?,
-                    None => reading = false,
+                    None => {
+                        reading = false;
+                        self.input_ended();
+                    }
                 },
                 // Before the loop waits for anything, answers go to disk.
                 () = std::future::ready(()), if self.unflushed() => self.flush(),
@@ -204,9 +210,19 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
         }
     }
 
+    /// The input ended. Resuming, it must have reached every batch the journal records: a shorter input
+    /// would leave the rest of them unsettled, reported as if the import had finished.
+    fn input_ended(&mut self) {
+        let missing = self.earlier.iter().filter(|(seq, _)| **seq >= self.next_seq).min_by_key(|(seq, _)| **seq);
+        if let Some((&seq, earlier)) = missing {
+            self.stop_reading(Stop::InputEnded { seq, journaled: earlier.rows });
+        }
+    }
+
     /// A batch: settled already by an earlier run, counted by a dry run, or sent.
     fn batch(&mut self, batch: Batch) -> Result<(), ImportError> {
         self.tally.read(batch.lines.len());
+        self.next_seq = batch.seq + 1;
         let rows = batch.rows();
         if let Some(earlier) = self.earlier.get(&batch.seq) {
             if earlier.rows != rows {

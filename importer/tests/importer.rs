@@ -194,6 +194,37 @@ async fn resuming_with_another_input_stops_at_the_first_batch_that_differs() {
     assert_eq!(emulator.record_count(&task), Some(300));
 }
 
+/// Resuming with less than the journaled input — the start of it, or nothing — stops at the first batch
+/// the input did not reach, instead of reporting the import finished.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resuming_with_a_shorter_input_stops_at_the_first_batch_it_lacks() {
+    let (emulator, client, task, _dir, mut options) = library_import("shorter-input").await;
+    options.batch_size = 100;
+    let rows =
+        |n: usize| (0..n as u64).map(|i| Row { line: i + 2, record: Ok(CalleeRecord::new(format!("1{i:010}"))) });
+    assert_eq!(import_rows(&client, &options, rows(300), |_| {}).await.unwrap().imported, 300);
+    options.resume = true;
+    for (given, first_missing) in [(200usize, 2u64), (0, 0)] {
+        match import_rows(&client, &options, rows(given), |_| {}).await {
+            Err(ImportError::Stopped { reason, summary }) => {
+                assert!(matches!(*reason, Stop::InputEnded { seq, .. } if seq == first_missing), "{reason}");
+                assert_eq!(summary.imported, given as u64);
+                let shown = reason.to_string();
+                assert!(
+                    shown.contains(&format!(
+                        "the input ended before batch {first_missing}, which the journal records (lines {}–",
+                        first_missing * 100 + 2
+                    )),
+                    "{shown}"
+                );
+            }
+            other => panic!("resumed with {given} of 300 rows: {other:?}"),
+        }
+    }
+    assert_eq!(emulator.record_count(&task), Some(300));
+    assert_eq!(import_rows(&client, &options, rows(300), |_| {}).await.unwrap().imported, 300);
+}
+
 /// Input that gives its bytes, then fails: a disk or pipe that breaks part-way.
 struct FailsAfter(std::io::Cursor<Vec<u8>>);
 
