@@ -148,17 +148,26 @@ async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<R
 /// declared larger is refused at once.
 const DRAIN_LIMIT: u64 = 48 * 1024 * 1024;
 
+/// Why a body was not taken.
+enum BodyError {
+    /// Over [`MAX_BODY`].
+    TooLarge,
+    /// Its framing broke part-way (a malformed chunk, a connection cut short): what arrived is not the
+    /// body that was sent.
+    Broken(String),
+}
+
 /// The body, if it is at most [`MAX_BODY`] (`declared`: its `content-length`). One over it is read past,
 /// up to [`DRAIN_LIMIT`], keeping nothing.
-async fn read_body(mut body: IncomingBody, declared: Option<u64>) -> Result<Vec<u8>, ()> {
+async fn read_body(mut body: IncomingBody, declared: Option<u64>) -> Result<Vec<u8>, BodyError> {
     if declared.is_some_and(|n| n > DRAIN_LIMIT) {
-        return Err(());
+        return Err(BodyError::TooLarge);
     }
     let mut kept = Vec::with_capacity(declared.map_or(0, |n| n.min(MAX_BODY as u64) as usize));
     let mut read = 0u64;
     while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.map(|f| f.into_data()) else { break };
-        let Ok(data) = data else { continue };
+        let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
+        let Ok(data) = frame.into_data() else { continue };
         read += data.len() as u64;
         if read > DRAIN_LIMIT {
             break;
@@ -167,7 +176,7 @@ async fn read_body(mut body: IncomingBody, declared: Option<u64>) -> Result<Vec<
             kept.extend_from_slice(&data);
         }
     }
-    if read > MAX_BODY as u64 { Err(()) } else { Ok(kept) }
+    if read > MAX_BODY as u64 { Err(BodyError::TooLarge) } else { Ok(kept) }
 }
 
 /// The query's parameters and then the form body's (`form`), decoded; and how many are the query's.
@@ -196,6 +205,28 @@ fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, &'static str> {
     }
 }
 
+/// The request's body, or the refusal to answer instead: too large, too slow, or broken part-way.
+async fn body_within_limits(
+    parts: &hyper::http::request::Parts,
+    body: IncomingBody,
+    request_id: &str,
+) -> Result<Vec<u8>, Response<Body>> {
+    let declared =
+        parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    match tokio::time::timeout(BODY_TIMEOUT, read_body(body, declared)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(BodyError::TooLarge)) => {
+            let message = format!("The body exceeds {MAX_BODY} bytes.");
+            Err(reply::error(413, request_id, "RequestTooLarge", &message))
+        }
+        Ok(Err(BodyError::Broken(error))) => {
+            let message = format!("The body could not be read whole: {error}.");
+            Err(reply::error(400, request_id, "InvalidRequest", &message))
+        }
+        Err(_) => Err(reply::error(408, request_id, "RequestTimeout", "The body did not arrive in time.")),
+    }
+}
+
 async fn api(
     shared: &Shared,
     request_id: &str,
@@ -204,19 +235,9 @@ async fn api(
     faults: &Faults,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, body) = request.into_parts();
-    let declared =
-        parts.headers.get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let body = match tokio::time::timeout(BODY_TIMEOUT, read_body(body, declared)).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(())) => {
-            return Ok(reply::error(
-                413,
-                request_id,
-                "RequestTooLarge",
-                &format!("The body exceeds {MAX_BODY} bytes."),
-            ));
-        }
-        Err(_) => return Ok(reply::error(408, request_id, "RequestTimeout", "The body did not arrive in time.")),
+    let body = match body_within_limits(&parts, body, request_id).await {
+        Ok(body) => body,
+        Err(refusal) => return Ok(refusal),
     };
     let headers: Vec<(String, String)> = parts
         .headers

@@ -313,6 +313,12 @@ async fn hostile_input_gets_a_clear_4xx() {
         // and a body of more parameters than any operation takes — all before any signature check.
         (post(b"PhoneNumberList=%FF%FE", "application/x-www-form-urlencoded"), 400, "InvalidParameter"),
         (post(b"TaskId=1&TaskId=2", "application/x-www-form-urlencoded"), 400, "InvalidParameter"),
+        // A chunked body whose framing breaks is refused as such, not read as the bytes before the break.
+        (
+            b"POST / HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/x-www-form-urlencoded\r\ntransfer-encoding: chunked\r\n\r\n3\r\na=1\r\nzz\r\n".to_vec(),
+            400,
+            "InvalidRequest",
+        ),
         (post("a&".repeat(5000).as_bytes(), "application/x-www-form-urlencoded"), 400, "InvalidParameter"),
         (b"DELETE / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".to_vec(), 405, "UnsupportedHTTPMethod"),
         (b"GET /nope HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n".to_vec(), 404, "InvalidAction.NotFound"),
