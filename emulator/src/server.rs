@@ -264,9 +264,13 @@ async fn api(
     };
     let mut params = verified.operation_params(params);
     if json {
-        match json_params(&body) {
-            Ok(members) => params.extend(members),
-            Err(message) => return Ok(reply::error(400, request_id, "InvalidParameter", message)),
+        // The body's members are parameters like the query's: none may repeat one.
+        let members = json_params(&body).map_err(str::to_owned).and_then(|members| {
+            params.extend(members);
+            params::unique(&params)
+        });
+        if let Err(message) = members {
+            return Ok(reply::error(400, request_id, "InvalidParameter", &message));
         }
     }
     if draw(shared, faults.throttle) {

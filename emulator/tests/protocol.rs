@@ -291,6 +291,27 @@ async fn fault_drills() {
     assert_eq!((stats.throttled, stats.server_errors, stats.dropped_before, stats.dropped_after), (1, 1, 1, 1));
 }
 
+/// A JSON body's members are parameters like the query's: a signed request whose body repeats a query
+/// parameter is refused, not read with one of the two values.
+#[tokio::test]
+async fn a_json_body_member_that_repeats_a_query_parameter_is_refused() {
+    let emulator = Emulator::new().access_key("k", "s").start_local().await.unwrap();
+    let config = Config::builder()
+        .endpoint(emulator.endpoint())
+        .credentials(Credentials::new("k", "s"))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let service = ServiceClient::new(&config, &acsgen::aiccs::SERVICE);
+    let mut p = Params::new();
+    p.push(Location::Query, "TaskId", Style::Default, "1").unwrap();
+    p.push(Location::Body, "TaskId", Style::Default, "2").unwrap();
+    let meta = OperationMeta { action: "StartAiCallTask", method: Method::Post, idempotent: false };
+    let err = service.execute(&meta, &p).await.unwrap_err();
+    assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidParameter"), 400), "{err}");
+    assert!(err.to_string().contains("The parameter `TaskId` is given more than once."), "{err}");
+}
+
 #[tokio::test]
 async fn hostile_input_gets_a_clear_4xx() {
     let emulator = Emulator::new().access_key("k", "s").start_local().await.unwrap();
