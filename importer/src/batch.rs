@@ -185,7 +185,7 @@ impl Batcher {
     /// A batcher that fills the buffers handed back through the [`Spares`] it comes with before
     /// allocating new ones.
     pub(crate) fn with_spares(limits: Limits, scratch: PathBuf) -> (Self, Spares) {
-        let (spares, buffers) = crate::wire::spares();
+        let (spares, buffers) = crate::wire::spares(limits.bytes);
         let batcher = Self { spares: Some(buffers), ..Self::new(limits, scratch) };
         (batcher, spares)
     }

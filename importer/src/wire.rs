@@ -246,29 +246,34 @@ impl RowWriter {
     }
 }
 
-/// Batch buffers larger than this are not reused (a batch of unusually long rows should not keep its memory).
-const MAX_SPARE: usize = 4 << 20;
-
 /// The sending side's end of the batch-buffer return: each batch's buffer, once sent (or skipped), goes
-/// back to the reader to be filled again.
+/// back to the reader to be filled again — unless it is larger than the batches' byte limit allows for,
+/// having grown for an unusual row. Reused, buffers are allocated only while more batches are alive at
+/// once than ever before: memory stays at that many buffers instead of churning through new ones.
 #[derive(Clone)]
-pub(crate) struct Spares(mpsc::Sender<Vec<u8>>);
+pub(crate) struct Spares {
+    returns: mpsc::Sender<Vec<u8>>,
+    /// The largest capacity kept.
+    keep: usize,
+}
 
 /// The reading side's end: buffers to fill before allocating new ones.
 pub(crate) struct SpareBuffers(mpsc::Receiver<Vec<u8>>);
 
-/// A connected pair of ends.
-pub(crate) fn spares() -> (Spares, SpareBuffers) {
-    let (tx, rx) = mpsc::channel();
-    (Spares(tx), SpareBuffers(rx))
+/// A connected pair of ends for batches of at most `max_batch_bytes`: a buffer up to a quarter larger
+/// (a batch is built with an eighth to spare, and its last row may go over before it moves to the next)
+/// is kept.
+pub(crate) fn spares(max_batch_bytes: usize) -> (Spares, SpareBuffers) {
+    let (returns, rx) = mpsc::channel();
+    (Spares { returns, keep: max_batch_bytes.saturating_add(max_batch_bytes / 4) }, SpareBuffers(rx))
 }
 
 impl Spares {
-    /// Hands `buffer` back (emptied), unless it has grown past [`MAX_SPARE`].
+    /// Hands `buffer` back (emptied), unless it has grown past what is kept.
     pub(crate) fn give(&self, mut buffer: Vec<u8>) {
-        if buffer.capacity() <= MAX_SPARE {
+        if buffer.capacity() <= self.keep {
             buffer.clear();
-            let _ = self.0.send(buffer);
+            let _ = self.returns.send(buffer);
         }
     }
 
@@ -394,7 +399,7 @@ mod tests {
 
     #[test]
     fn a_body_comes_back_once_nothing_else_holds_it() {
-        let (spares, buffers) = spares();
+        let (spares, buffers) = spares(4096);
         let mut buffer = buffers.take(4096);
         buffer.extend_from_slice(b"PhoneNumberList=%5B%5D");
         let (address, capacity) = (buffer.as_ptr(), buffer.capacity());
@@ -409,8 +414,8 @@ mod tests {
 
     #[test]
     fn oversized_buffers_are_not_kept() {
-        let (spares, buffers) = spares();
-        spares.give(Vec::with_capacity(MAX_SPARE + 1));
+        let (spares, buffers) = spares(4 << 20);
+        spares.give(Vec::with_capacity((5 << 20) + 1));
         spares.give(Vec::with_capacity(10));
         assert_eq!(buffers.take(1).capacity(), 10);
         assert_eq!(buffers.take(1).capacity(), 1, "nothing else was kept");
