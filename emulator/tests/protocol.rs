@@ -14,6 +14,8 @@ use acsgen_emulator::{Emulator, Faults, RunningEmulator};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+mod common;
+
 fn client(emulator: &RunningEmulator, credentials: Credentials, version: SignatureVersion) -> Client {
     let config = Config::builder()
         .endpoint(emulator.endpoint())
@@ -46,6 +48,18 @@ fn records(prefix: &str, n: usize) -> Vec<CalleeRecord> {
     (0..n)
         .map(|i| CalleeRecord::new(format!("138{i:08}")).out_id(format!("{prefix}-{i}")).variables("name", "Tom"))
         .collect()
+}
+
+/// A client for any action, without retries: to see what the service answers a request the typed
+/// client would not send.
+fn service(emulator: &RunningEmulator) -> ServiceClient {
+    let config = Config::builder()
+        .endpoint(emulator.endpoint())
+        .credentials(Credentials::new("k", "s"))
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    ServiceClient::new(&config, &acsgen::aiccs::SERVICE)
 }
 
 /// Raw HTTP/1.1 over a fresh connection: (status, body), or `None` when the server closed without answering.
@@ -163,16 +177,10 @@ async fn clock_skew_and_nonce_reuse_are_refused() {
     let request = acsgen::aiccs::StartAiCallTaskRequest::new("1");
     let signed =
         service.build_request(&request, &Credentials::new("k", "s"), SystemTime::now(), "fixed-nonce-1").unwrap();
-    let path = signed.url.split_once("://").unwrap().1.split_once('/').unwrap().1;
-    let mut wire =
-        format!("{} /{path} HTTP/1.1\r\nconnection: close\r\ncontent-length: {}\r\n", signed.method, signed.body.len());
-    for (k, v) in &signed.headers {
-        wire.push_str(&format!("{k}: {v}\r\n"));
-    }
-    wire.push_str("\r\n");
-    let first = raw(&emulator, wire.as_bytes()).await.unwrap();
+    let wire = common::wire_of(&signed);
+    let first = raw(&emulator, &wire).await.unwrap();
     assert_eq!((first.0, code_of(&first.1)), (200, "TaskNotExist".to_owned()), "signed correctly, task unknown");
-    let second = raw(&emulator, wire.as_bytes()).await.unwrap();
+    let second = raw(&emulator, &wire).await.unwrap();
     assert_eq!((second.0, code_of(&second.1)), (400, "SignatureNonceUsed".to_owned()));
 }
 
@@ -220,13 +228,7 @@ async fn import_rules_reject_whole_batches() {
     assert_eq!(err.code(), Some("TaskNotExist"));
 
     // Protocol errors with their HTTP statuses: unknown action, bad enum value, missing parameter.
-    let config = Config::builder()
-        .endpoint(emulator.endpoint())
-        .credentials(Credentials::new("k", "s"))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
-    let service = ServiceClient::new(&config, &acsgen::aiccs::SERVICE);
+    let service = service(&emulator);
     let frobnicate = OperationMeta { action: "Frobnicate", method: Method::Post, idempotent: false };
     let err = service.execute(&frobnicate, &Params::new()).await.unwrap_err();
     assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidAction.NotFound"), 404));
@@ -296,13 +298,7 @@ async fn fault_drills() {
 #[tokio::test]
 async fn a_json_body_member_that_repeats_a_query_parameter_is_refused() {
     let emulator = Emulator::new().access_key("k", "s").start_local().await.unwrap();
-    let config = Config::builder()
-        .endpoint(emulator.endpoint())
-        .credentials(Credentials::new("k", "s"))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
-    let service = ServiceClient::new(&config, &acsgen::aiccs::SERVICE);
+    let service = service(&emulator);
     let mut p = Params::new();
     p.push(Location::Query, "TaskId", Style::Default, "1").unwrap();
     p.push(Location::Body, "TaskId", Style::Default, "2").unwrap();

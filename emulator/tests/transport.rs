@@ -16,6 +16,8 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+mod common;
+
 fn config(emulator: &RunningEmulator, version: SignatureVersion) -> Config {
     Config::builder()
         .endpoint(emulator.endpoint())
@@ -69,16 +71,7 @@ fn code_of(text: &str) -> String {
 
 /// Sends an already-signed request as it is, body included, over a fresh connection: (status, code).
 async fn send_signed(emulator: &RunningEmulator, signed: &SignedRequest) -> (u16, String) {
-    let path = signed.url.split_once("://").unwrap().1.split_once('/').unwrap().1;
-    let mut wire =
-        format!("{} /{path} HTTP/1.1\r\nconnection: close\r\ncontent-length: {}\r\n", signed.method, signed.body.len());
-    for (k, v) in &signed.headers {
-        wire.push_str(&format!("{k}: {v}\r\n"));
-    }
-    wire.push_str("\r\n");
-    let mut wire = wire.into_bytes();
-    wire.extend_from_slice(&signed.body);
-    let (text, closed) = exchange(emulator, &wire, Duration::from_secs(10)).await;
+    let (text, closed) = exchange(emulator, &common::wire_of(signed), Duration::from_secs(10)).await;
     assert!(closed, "the connection hung: {text}");
     (status_of(&text), code_of(&text))
 }
