@@ -190,15 +190,9 @@ async fn import_rules_reject_whole_batches() {
     let c = client(&emulator, Credentials::new("k", "s"), SignatureVersion::V3);
     let task = create_task(&c).await;
     let raw_import = |records: Value, task: String| {
-        let config = Config::builder()
-            .endpoint(emulator.endpoint())
-            .credentials(Credentials::new("k", "s"))
-            .retry_policy(RetryPolicy::disabled())
-            .build()
-            .unwrap();
+        // Bypasses the client's own validation, to see what the service answers.
+        let service = service(&emulator);
         async move {
-            // Bypasses the client's own validation, to see what the service answers.
-            let service = ServiceClient::new(&config, &acsgen::aiccs::SERVICE);
             let mut p = Params::new();
             p.push(Location::Query, "TaskId", Style::Default, &task).unwrap();
             p.push(Location::Query, "DataType", Style::Default, "JSON").unwrap();
