@@ -19,8 +19,9 @@ static SERVICE: Service = Service {
 };
 
 const IMPORT: OperationMeta =
-    OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
-const DESCRIBE: OperationMeta = OperationMeta { action: "DescribeThings", method: Method::Get, idempotent: true };
+    OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false, anonymous: false };
+const DESCRIBE: OperationMeta =
+    OperationMeta { action: "DescribeThings", method: Method::Get, idempotent: true, anonymous: false };
 
 fn verifier() -> ChildServer {
     ChildServer::start(Command::new(python()).arg(python_script("verifier.py")).args([

@@ -197,7 +197,12 @@ async fn import_rules_reject_whole_batches() {
             p.push(Location::Query, "TaskId", Style::Default, &task).unwrap();
             p.push(Location::Query, "DataType", Style::Default, "JSON").unwrap();
             p.push(Location::Form, "PhoneNumberList", Style::Json, &records).unwrap();
-            let meta = OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
+            let meta = OperationMeta {
+                action: "ImportTaskNumberDatas",
+                method: Method::Post,
+                idempotent: false,
+                anonymous: false,
+            };
             service.execute(&meta, &p).await
         }
     };
@@ -223,10 +228,11 @@ async fn import_rules_reject_whole_batches() {
 
     // Protocol errors with their HTTP statuses: unknown action, bad enum value, missing parameter.
     let service = service(&emulator);
-    let frobnicate = OperationMeta { action: "Frobnicate", method: Method::Post, idempotent: false };
+    let frobnicate = OperationMeta { action: "Frobnicate", method: Method::Post, idempotent: false, anonymous: false };
     let err = service.execute(&frobnicate, &Params::new()).await.unwrap_err();
     assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidAction.NotFound"), 404));
-    let import_meta = OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false };
+    let import_meta =
+        OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false, anonymous: false };
     let mut p = Params::new();
     p.push(Location::Query, "TaskId", Style::Default, &task).unwrap();
     p.push(Location::Query, "DataType", Style::Default, "XML").unwrap();
@@ -296,7 +302,7 @@ async fn a_json_body_member_that_repeats_a_query_parameter_is_refused() {
     let mut p = Params::new();
     p.push(Location::Query, "TaskId", Style::Default, "1").unwrap();
     p.push(Location::Body, "TaskId", Style::Default, "2").unwrap();
-    let meta = OperationMeta { action: "StartAiCallTask", method: Method::Post, idempotent: false };
+    let meta = OperationMeta { action: "StartAiCallTask", method: Method::Post, idempotent: false, anonymous: false };
     let err = service.execute(&meta, &p).await.unwrap_err();
     assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidParameter"), 400), "{err}");
     assert!(err.to_string().contains("The parameter `TaskId` is given more than once."), "{err}");

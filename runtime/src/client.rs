@@ -67,6 +67,9 @@ pub struct OperationMeta {
     /// True when sending it twice has the same effect as once: such calls are retried after timeouts,
     /// dropped connections and server errors. Others are not, and end in [`Error::OutcomeUnknown`].
     pub idempotent: bool,
+    /// True when the request carries no credentials and no signature: the caller proves who it is some
+    /// other way (STS `AssumeRoleWithOIDC` sends an OIDC token). No credentials are asked for.
+    pub anonymous: bool,
 }
 
 /// A request of one operation. Generated for every operation's request type.
@@ -194,6 +197,7 @@ impl ServiceClient {
     ) -> Result<SignedRequest, Error> {
         let (params, body) = self.prepare(request, None)?;
         let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
+        let credentials = (!O::META.anonymous).then_some(credentials);
         Ok(self.sign(&O::META, &params, body, endpoint, credentials, time, nonce, None))
     }
 
@@ -266,11 +270,22 @@ impl ServiceClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let credentials = self.config.credentials().provide_credentials().await?;
+            let credentials = match meta.anonymous {
+                true => None,
+                false => Some(self.config.credentials().provide_credentials().await?),
+            };
             let nonce = format!("{:032x}", fastrand::u128(..));
             let retried = (attempt > 1).then_some((attempt - 1, last_delay));
-            let request =
-                self.sign(meta, params, body.clone(), endpoint, &credentials, SystemTime::now(), &nonce, retried);
+            let request = self.sign(
+                meta,
+                params,
+                body.clone(),
+                endpoint,
+                credentials.as_ref(),
+                SystemTime::now(),
+                &nonce,
+                retried,
+            );
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let limit = remaining.map_or(timeouts.attempt, |r| r.min(timeouts.attempt));
             let attempt_started = Instant::now();
@@ -369,7 +384,8 @@ impl ServiceClient {
         }
     }
 
-    /// Builds and signs one attempt's HTTP request; `retried` is (retries so far, last delay).
+    /// Builds and signs one attempt's HTTP request (`credentials` is `None` for an anonymous operation,
+    /// sent with the protocol's parameters and no signature); `retried` is (retries so far, last delay).
     #[allow(clippy::too_many_arguments)]
     fn sign(
         &self,
@@ -377,13 +393,12 @@ impl ServiceClient {
         params: &Params,
         body: Body,
         endpoint: &Endpoint,
-        credentials: &Credentials,
+        credentials: Option<&Credentials>,
         time: SystemTime,
         nonce: &str,
         retried: Option<(u32, Duration)>,
     ) -> SignedRequest {
         let timestamp = sign::format_timestamp(time);
-        let key = credentials.signing_key();
         let mut headers: Vec<(String, String)> = vec![
             ("host".into(), endpoint.authority().to_owned()),
             ("x-acs-action".into(), meta.action.to_owned()),
@@ -404,9 +419,7 @@ impl ServiceClient {
                 query.push(("Version".into(), self.service.version.to_owned()));
                 query.push(("Format".into(), "json".to_owned()));
                 query.extend(params.query().iter().cloned());
-                let signed: Vec<(String, String)> = query.iter().cloned().chain(body.form_pairs()).collect();
-                let signature = v1::sign(meta.method.as_str(), &signed, &key, &timestamp, nonce);
-                query.extend(signature.params);
+                query.extend(self.v1_params(meta, &query, &body, credentials, &timestamp, nonce));
             }
             _ => {
                 query.extend(params.query().iter().cloned());
@@ -417,7 +430,11 @@ impl ServiceClient {
                     headers: &headers,
                     body: &body.bytes,
                 };
-                headers.extend(v3::sign(&request, &key, &timestamp, nonce).headers);
+                let added = match credentials {
+                    Some(credentials) => v3::sign(&request, &credentials.signing_key(), &timestamp, nonce).headers,
+                    None => v3::unsigned_headers(&body.bytes, &timestamp, nonce),
+                };
+                headers.extend(added);
             }
         }
         headers.push(("user-agent".into(), self.config.user_agent().to_owned()));
@@ -428,6 +445,26 @@ impl ServiceClient {
             url.push_str(&v3::canonical_query(&query));
         }
         SignedRequest { method: meta.method.as_str(), url, headers, body: body.bytes }
+    }
+
+    /// The V1 parameters an attempt adds to `query`: the signature's, or for an anonymous operation only
+    /// the time and nonce.
+    fn v1_params(
+        &self,
+        meta: &OperationMeta,
+        query: &[(String, String)],
+        body: &Body,
+        credentials: Option<&Credentials>,
+        timestamp: &str,
+        nonce: &str,
+    ) -> Vec<(String, String)> {
+        match credentials {
+            Some(credentials) => {
+                let signed: Vec<(String, String)> = query.iter().cloned().chain(body.form_pairs()).collect();
+                v1::sign(meta.method.as_str(), &signed, &credentials.signing_key(), timestamp, nonce).params
+            }
+            None => vec![("Timestamp".into(), timestamp.to_owned()), ("SignatureNonce".into(), nonce.to_owned())],
+        }
     }
 }
 
@@ -559,7 +596,8 @@ mod tests {
     impl Operation for Load {
         type Output = serde_json::Value;
         const SERVICE: &'static Service = &SERVICE;
-        const META: OperationMeta = OperationMeta { action: "Load", method: Method::Post, idempotent: false };
+        const META: OperationMeta =
+            OperationMeta { action: "Load", method: Method::Post, idempotent: false, anonymous: false };
         fn encode(&self, params: &mut Params) -> Result<(), EncodeError> {
             params.push(Location::Query, "Id", Style::Default, &self.id)?;
             if let Some(items) = &self.items {
@@ -583,7 +621,7 @@ mod tests {
         let (params, body) = client.prepare(request, form)?;
         let endpoint = client.endpoint().unwrap();
         let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        Ok(client.sign(&Load::META, &params, body, endpoint, &Credentials::new("id", "secret"), time, "n", None))
+        Ok(client.sign(&Load::META, &params, body, endpoint, Some(&Credentials::new("id", "secret")), time, "n", None))
     }
 
     /// A form body brought already encoded is sent, and signed, exactly as the request's own form

@@ -359,3 +359,50 @@ fn secrets_tokens_signatures_and_phone_numbers_stay_out_of_logs_debug_and_displa
     }
     assert!(shown.contains("visible-key-id"), "the key ID itself is not secret");
 }
+
+/// A provider that must not be asked: an anonymous operation needs no credentials.
+#[derive(Debug)]
+struct Unreachable;
+
+impl acsgen::credentials::ProvideCredentials for Unreachable {
+    fn provide_credentials(&self) -> acsgen::credentials::CredentialsFuture<'_> {
+        panic!("an anonymous operation asked for credentials")
+    }
+}
+
+/// An anonymous operation (STS AssumeRoleWithOIDC) goes out with the protocol's own parameters and
+/// neither an access key nor a signature, in both signature styles, and never asks for credentials.
+#[tokio::test]
+async fn anonymous_operations_are_sent_unsigned() {
+    const ANONYMOUS: acsgen::OperationMeta = acsgen::OperationMeta {
+        action: "AssumeRoleWithOIDC",
+        method: acsgen::Method::Post,
+        idempotent: false,
+        anonymous: true,
+    };
+    for version in [SignatureVersion::V3, SignatureVersion::V1] {
+        let server = ScriptedServer::start(vec![Step::ok()]).await;
+        let config = Config::builder()
+            .endpoint(&server.endpoint)
+            .credentials(Unreachable)
+            .signature_version(version)
+            .build()
+            .unwrap();
+        let client = ServiceClient::new(&config, &SERVICE);
+        client.execute(&ANONYMOUS, &Ping::new("hello").params().unwrap()).await.unwrap();
+        let sent = &server.requests()[0];
+        let names: Vec<String> = sent.query().into_iter().map(|(k, _)| k).collect();
+        assert!(sent.header("authorization").is_none(), "{version:?}");
+        for signed_only in ["AccessKeyId", "Signature", "SignatureMethod", "SecurityToken"] {
+            assert!(!names.iter().any(|n| n == signed_only), "{version:?} sent {signed_only}");
+        }
+        match version {
+            SignatureVersion::V1 => {
+                for name in ["Action", "Version", "Timestamp", "SignatureNonce"] {
+                    assert!(names.iter().any(|n| n == name), "V1 lacks {name}: {names:?}");
+                }
+            }
+            _ => assert!(sent.header("x-acs-date").is_some() && sent.header("x-acs-signature-nonce").is_some()),
+        }
+    }
+}

@@ -508,9 +508,10 @@ pub fn operation(w: &mut Writer<'_>, op: &Op, index: usize, declared: &[usize]) 
     };
     let _ = writeln!(
         w.out,
-        "const META: {rt}::OperationMeta = {rt}::OperationMeta {{ action: {}, method: {rt}::Method::{method}, idempotent: {} }};",
+        "const META: {rt}::OperationMeta = {rt}::OperationMeta {{ action: {}, method: {rt}::Method::{method}, idempotent: {}, anonymous: {} }};",
         lit(&op.action),
-        op.idempotent
+        op.idempotent,
+        op.anonymous
     );
     let binding = if fields.is_empty() { "_params" } else { "params" };
     let _ = writeln!(

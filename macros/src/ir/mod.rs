@@ -179,6 +179,8 @@ pub struct Op {
     pub docs: Vec<String>,
     pub method: &'static str,
     pub idempotent: bool,
+    /// Sent without credentials or a signature.
+    pub anonymous: bool,
     pub deprecated: bool,
     pub request: usize,
     /// `…Response`: the struct generated for it, or an alias to this type.
@@ -411,6 +413,10 @@ impl Builder<'_> {
                 "not idempotent: never resent once it may have reached the service"
             }
         ));
+        if api.anonymous {
+            docs.push(String::new());
+            docs.push("Sent without credentials or a signature: the request itself proves who calls.".into());
+        }
         if !api.error_codes.is_empty() {
             docs.push(String::new());
             docs.push("Error codes:".into());
@@ -425,6 +431,7 @@ impl Builder<'_> {
             docs,
             method,
             idempotent,
+            anonymous: api.anonymous,
             deprecated: api.deprecated,
             request: request_idx,
             response_name: response,

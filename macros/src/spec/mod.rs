@@ -308,10 +308,20 @@ impl Reader {
             methods,
             deprecated: self.flag(value, &pointer, "deprecated"),
             operation_type: value.get("operationType").and_then(Json::as_str).map(str::to_owned),
+            anonymous: Self::anonymous(value),
             params,
             response,
             error_codes,
         })
+    }
+
+    /// Whether `security` lists schemes and none is `AK`: an access key is not how the caller proves who
+    /// it is. Without `security`, an operation is signed.
+    fn anonymous(api: &Json<'_>) -> bool {
+        let Some(Json::Arr(schemes)) = api.get("security") else { return false };
+        let names: Vec<&str> =
+            schemes.iter().filter_map(Json::members).flat_map(|m| m.iter().map(|(k, _)| k.as_ref())).collect();
+        !names.is_empty() && !names.contains(&"AK")
     }
 
     fn param(&mut self, value: &Json<'_>, pointer: String) -> Option<Param> {

@@ -19,6 +19,9 @@ pub struct Api {
     pub methods: Vec<String>,
     pub deprecated: bool,
     pub operation_type: Option<String>,
+    /// Sent without credentials: the file's `security` names schemes, none of them `AK` (STS's
+    /// AssumeRoleWithOIDC, whose OIDC token is the proof, or AssumeRoleWithSAML).
+    pub anonymous: bool,
     pub params: Vec<Param>,
     /// The schema of the 200 answer, when the file has one.
     pub response: Option<Schema>,

@@ -74,6 +74,16 @@ pub fn sign(request: &SignableRequest<'_>, key: &SigningKey<'_>, timestamp: &str
     V3Signature { headers: added, canonical_request, string_to_sign, signature }
 }
 
+/// The headers an anonymous request carries in place of a signature: the time, a nonce and the body's
+/// hash, as a signed one would, and no `Authorization`.
+pub fn unsigned_headers(body: &[u8], timestamp: &str, nonce: &str) -> Vec<(String, String)> {
+    vec![
+        ("x-acs-date".to_owned(), timestamp.to_owned()),
+        ("x-acs-signature-nonce".to_owned(), nonce.to_owned()),
+        ("x-acs-content-sha256".to_owned(), hash_payload(body)),
+    ]
+}
+
 /// The headers this signer always signs: `host`, `content-type` and every `x-acs-*`.
 pub fn is_signed_by_default(lowercase_name: &str) -> bool {
     lowercase_name == "host" || lowercase_name == "content-type" || lowercase_name.starts_with("x-acs-")

@@ -170,8 +170,10 @@ impl Validate for Ping {
     }
 }
 
-pub const NON_IDEMPOTENT: OperationMeta = OperationMeta { action: "Ping", method: Method::Post, idempotent: false };
-pub const IDEMPOTENT: OperationMeta = OperationMeta { action: "DescribePing", method: Method::Post, idempotent: true };
+pub const NON_IDEMPOTENT: OperationMeta =
+    OperationMeta { action: "Ping", method: Method::Post, idempotent: false, anonymous: false };
+pub const IDEMPOTENT: OperationMeta =
+    OperationMeta { action: "DescribePing", method: Method::Post, idempotent: true, anonymous: false };
 
 impl Ping {
     pub fn new(text: &str) -> Self {
