@@ -55,6 +55,21 @@ pub use acsgen_macros::api;
 #[api(spec = "api-spec/aiccs-2019-10-15.json", crate = "crate")]
 pub mod aiccs {}
 
+/// The client for STS 2015-04-01 (Security Token Service), generated from `api-spec/sts-2015-04-01.json`:
+/// `AssumeRole`, `AssumeRoleWithOIDC` (sent unsigned: the OIDC token is the proof) and
+/// `GetCallerIdentity`. The credential providers that assume roles call STS through it; it is yours to
+/// use as well.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), acsgen::Error> {
+/// let client = acsgen::sts::Client::new(&acsgen::Config::from_env()?);
+/// let me = client.get_caller_identity().send().await?;
+/// println!("calling as {:?}", me.arn);
+/// # Ok(()) }
+/// ```
+#[api(spec = "api-spec/sts-2015-04-01.json", crate = "crate")]
+pub mod sts {}
+
 pub use client::{Method, Operation, OperationMeta, RawResponse, Service, ServiceClient};
 pub use config::{Config, ConfigBuilder, Timeouts};
 pub use error::{Error, ServiceError};

@@ -406,3 +406,16 @@ async fn anonymous_operations_are_sent_unsigned() {
         }
     }
 }
+
+/// The generator takes anonymity from the metadata's `security`: schemes named, none of them `AK`.
+#[test]
+fn the_sts_client_sends_only_assume_role_with_oidc_unsigned() {
+    use acsgen::Operation;
+    let anonymous = [
+        acsgen::sts::AssumeRoleWithOidcRequest::META,
+        acsgen::sts::AssumeRoleRequest::META,
+        acsgen::sts::GetCallerIdentityRequest::META,
+    ]
+    .map(|meta| meta.anonymous);
+    assert_eq!(anonymous, [true, false, false]);
+}
