@@ -3,7 +3,7 @@
 //! the official Python SDK's interop tests make sure both sides agree with an independent one.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use acsgen::sign::{self, v1, v3};
@@ -19,6 +19,8 @@ pub struct AccessKey {
     pub secret: String,
     /// When set, requests must carry this STS security token.
     pub token: Option<String>,
+    /// When a temporary key stops working.
+    pub expires: Option<SystemTime>,
 }
 
 impl std::fmt::Debug for AccessKey {
@@ -43,12 +45,14 @@ impl Incoming<'_> {
     }
 }
 
-/// A request that passed: what it asks for, and how it was signed.
+/// A request that passed: what it asks for, who signed it, and how.
 #[derive(Debug)]
 pub struct Verified {
     pub action: String,
     pub version: String,
-    /// Signed V1, whose signature parameters travel among the operation's.
+    /// The key that signed it; `None` for an anonymous request.
+    pub key_id: Option<String>,
+    /// V1, whose protocol parameters travel among the operation's.
     pub v1: bool,
 }
 
@@ -89,20 +93,41 @@ const V1_PROTOCOL: &[&str] = &[
     "SecurityToken",
 ];
 
-/// Checks signatures against the configured keys and remembers nonces.
+/// Checks signatures against the configured keys and the temporary ones it issued, and remembers nonces.
 pub struct Verifier {
     keys: Vec<AccessKey>,
+    issued: Mutex<HashMap<String, AccessKey>>,
     nonces: Mutex<HashMap<String, SystemTime>>,
     clock_offset: i64,
 }
 
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Verifier {
     pub fn new(keys: Vec<AccessKey>, clock_offset: i64) -> Self {
-        Self { keys, nonces: Mutex::new(HashMap::new()), clock_offset }
+        Self { keys, issued: Mutex::new(HashMap::new()), nonces: Mutex::new(HashMap::new()), clock_offset }
     }
 
     pub fn keys(&self) -> &[AccessKey] {
         &self.keys
+    }
+
+    /// A new temporary key, accepted until `lifetime` from now.
+    pub fn issue(&self, rng: &mut fastrand::Rng, lifetime: Duration) -> AccessKey {
+        let word = |rng: &mut fastrand::Rng, n: usize| (0..n).map(|_| rng.alphanumeric()).collect::<String>();
+        let key = AccessKey {
+            id: format!("STS.{}", word(rng, 24)),
+            secret: word(rng, 30),
+            token: Some(word(rng, 64)),
+            expires: Some(self.now() + lifetime),
+        };
+        let mut issued = locked(&self.issued);
+        let now = self.now();
+        issued.retain(|_, k| k.expires.is_some_and(|at| at + TIME_WINDOW > now));
+        issued.insert(key.id.clone(), key.clone());
+        key
     }
 
     fn now(&self) -> SystemTime {
@@ -111,11 +136,29 @@ impl Verifier {
         if self.clock_offset >= 0 { now + offset } else { now - offset }
     }
 
-    fn key(&self, id: &str) -> Result<&AccessKey, Rejection> {
-        self.keys
-            .iter()
-            .find(|k| k.id == id)
-            .ok_or_else(|| reject(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))
+    /// The key `id`, configured or issued and not expired.
+    fn key(&self, id: &str) -> Result<AccessKey, Rejection> {
+        let key = self.keys.iter().find(|k| k.id == id).cloned().or_else(|| locked(&self.issued).get(id).cloned());
+        let key =
+            key.ok_or_else(|| reject(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."))?;
+        if key.expires.is_some_and(|at| at <= self.now()) {
+            return Err(reject(400, "InvalidSecurityToken.Expired", "The security token you provided has expired."));
+        }
+        Ok(key)
+    }
+
+    /// An unsigned request for an operation that takes no signature (STS `AssumeRoleWithOIDC`): what it
+    /// asks for, if it is one.
+    pub fn anonymous(request: &Incoming<'_>, actions: &[&str]) -> Option<Verified> {
+        if request.header("authorization").is_some() {
+            return None;
+        }
+        let query = |name: &str| request.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        let v1 = query("Action").is_some();
+        let action = query("Action").or_else(|| request.header("x-acs-action").map(str::to_owned))?;
+        let version = query("Version").or_else(|| request.header("x-acs-version").map(str::to_owned))?;
+        let signed = query("Signature").is_some() || query("AccessKeyId").is_some();
+        (actions.contains(&action.as_str()) && !signed).then_some(Verified { action, version, key_id: None, v1 })
     }
 
     fn check_token(key: &AccessKey, token: Option<&str>) -> Result<(), Rejection> {
@@ -157,7 +200,7 @@ impl Verifier {
     /// Records a nonce; a nonce seen within the time window is refused.
     fn use_nonce(&self, key_id: &str, nonce: &str) -> Result<(), Rejection> {
         let now = SystemTime::now();
-        let mut nonces = self.nonces.lock().unwrap_or_else(|e| e.into_inner());
+        let mut nonces = locked(&self.nonces);
         if nonces.len() >= 65_536 {
             nonces.retain(|_, seen| now.duration_since(*seen).unwrap_or_default() < TIME_WINDOW * 2);
         }
@@ -232,11 +275,12 @@ impl Verifier {
                 "x-acs-content-sha256 is not the SHA-256 of the body.",
             ));
         }
-        Self::check_token(key, request.header("x-acs-security-token"))?;
+        Self::check_token(&key, request.header("x-acs-security-token"))?;
         self.use_nonce(&key.id, request.header("x-acs-signature-nonce").unwrap_or_default())?;
         Ok(Verified {
             action: request.header("x-acs-action").unwrap_or_default().to_owned(),
             version: request.header("x-acs-version").unwrap_or_default().to_owned(),
+            key_id: Some(key.id),
             v1: false,
         })
     }
@@ -276,11 +320,11 @@ impl Verifier {
                 "The request signature does not conform to Aliyun standards.",
             ));
         }
-        Self::check_token(key, get("SecurityToken"))?;
+        Self::check_token(&key, get("SecurityToken"))?;
         self.use_nonce(&key.id, get("SignatureNonce").unwrap_or_default())?;
         let (Some(action), Some(version)) = (get("Action"), get("Version")) else {
             return Err(reject(400, "MissingParameter", "The parameters `Action` and `Version` are required."));
         };
-        Ok(Verified { action: action.to_owned(), version: version.to_owned(), v1: true })
+        Ok(Verified { action: action.to_owned(), version: version.to_owned(), key_id: Some(key.id), v1: true })
     }
 }

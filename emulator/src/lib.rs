@@ -4,7 +4,9 @@
 //! `ACS3-HMAC-SHA256`, V1 `HMAC-SHA1`, STS tokens, the 15-minute window, nonce reuse), serves
 //! `CreateAiCallTask`, `StartAiCallTask` and `ImportTaskNumberDatas` with the documented rules, shows what it
 //! stored at `GET /__emulator/tasks/{TaskId}/callees`, and runs fault drills on demand. Any client that signs
-//! correctly can use it — the vendor's official SDKs included.
+//! correctly can use it — the vendor's official SDKs included. On demand it also plays STS
+//! ([`Emulator::sts`]) and the ECS metadata service ([`Emulator::metadata`]), so every kind of credentials
+//! runs end to end offline.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -15,15 +17,19 @@
 
 mod aiccs;
 mod auth;
+mod metadata;
 mod params;
 mod reply;
 mod server;
+mod sts;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use aiccs::{MAX_OUT_ID, MAX_RECORDS, StoredCallee, VERSION};
+pub use metadata::{Imds, MetadataSettings};
 pub use server::{Faults, MAX_BODY, RETRY_AFTER_MS};
+pub use sts::StsSettings;
 
 use auth::{AccessKey, Verifier};
 use server::{Counters, Shared};
@@ -40,6 +46,8 @@ pub struct Emulator {
     faults: Faults,
     seed: u64,
     clock_offset: i64,
+    sts: Option<StsSettings>,
+    metadata: Option<MetadataSettings>,
 }
 
 impl Default for Emulator {
@@ -51,12 +59,12 @@ impl Default for Emulator {
 impl Emulator {
     /// No keys yet (the demo pair is used if none is added), no faults, seed 0.
     pub fn new() -> Self {
-        Self { keys: Vec::new(), faults: Faults::default(), seed: 0, clock_offset: 0 }
+        Self { keys: Vec::new(), faults: Faults::default(), seed: 0, clock_offset: 0, sts: None, metadata: None }
     }
 
     /// Accepts a long-term access key.
     pub fn access_key(mut self, id: impl Into<String>, secret: impl Into<String>) -> Self {
-        self.keys.push(AccessKey { id: id.into(), secret: secret.into(), token: None });
+        self.keys.push(AccessKey { id: id.into(), secret: secret.into(), token: None, expires: None });
         self
     }
 
@@ -67,7 +75,7 @@ impl Emulator {
         secret: impl Into<String>,
         token: impl Into<String>,
     ) -> Self {
-        self.keys.push(AccessKey { id: id.into(), secret: secret.into(), token: Some(token.into()) });
+        self.keys.push(AccessKey { id: id.into(), secret: secret.into(), token: Some(token.into()), expires: None });
         self
     }
 
@@ -89,13 +97,32 @@ impl Emulator {
         self
     }
 
+    /// Plays STS 2015-04-01 as well: `AssumeRole`, `AssumeRoleWithOIDC` and `GetCallerIdentity`, issuing
+    /// temporary keys that its other endpoints accept until they expire.
+    pub fn sts(mut self, settings: StsSettings) -> Self {
+        self.sts = Some(settings);
+        self
+    }
+
+    /// Plays the ECS instance metadata service (under `/latest/`) for one RAM role, minting a temporary key
+    /// at each fetch.
+    pub fn metadata(mut self, settings: MetadataSettings) -> Self {
+        self.metadata = Some(settings);
+        self
+    }
+
     /// Listens on `addr` and serves in the background until the returned handle is dropped.
     pub async fn start(self, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let mut keys = self.keys;
         if keys.is_empty() {
-            keys.push(AccessKey { id: DEMO_ACCESS_KEY_ID.into(), secret: DEMO_ACCESS_KEY_SECRET.into(), token: None });
+            keys.push(AccessKey {
+                id: DEMO_ACCESS_KEY_ID.into(),
+                secret: DEMO_ACCESS_KEY_SECRET.into(),
+                token: None,
+                expires: None,
+            });
         }
         let shared = Arc::new(Shared {
             store: aiccs::Store::new(self.seed),
@@ -103,6 +130,9 @@ impl Emulator {
             faults: Mutex::new(self.faults),
             rng: Mutex::new(fastrand::Rng::with_seed(self.seed)),
             counters: Counters::default(),
+            sts: self.sts,
+            metadata: self.metadata,
+            metadata_tokens: Default::default(),
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(RunningEmulator { addr, shared, task })
@@ -142,6 +172,10 @@ pub struct Stats {
     pub dropped_before: u64,
     /// Connections dropped after processing.
     pub dropped_after: u64,
+    /// Temporary keys issued by STS.
+    pub sts_issued: u64,
+    /// Temporary keys minted by the metadata service.
+    pub metadata_issued: u64,
 }
 
 impl RunningEmulator {
@@ -202,6 +236,8 @@ impl RunningEmulator {
             server_errors: c.server_errors.load(Relaxed),
             dropped_before: c.dropped_before.load(Relaxed),
             dropped_after: c.dropped_after.load(Relaxed),
+            sts_issued: c.sts_issued.load(Relaxed),
+            metadata_issued: c.metadata_issued.load(Relaxed),
         }
     }
 

@@ -1,11 +1,14 @@
-//! `acsgen-emulator`: runs the local aiccs endpoint until interrupted.
+//! `acsgen-emulator`: runs the local aiccs endpoint (and on demand STS and the ECS metadata service) until
+//! interrupted.
 //! The first line on stdout is `listening on http://HOST:PORT`.
 
 use std::net::SocketAddr;
-
+use std::path::PathBuf;
 use std::time::Duration;
 
-use acsgen_emulator::{DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults};
+use acsgen_emulator::{
+    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults, Imds, MetadataSettings, StsSettings,
+};
 use clap::Parser;
 
 /// A local aiccs 2019-10-15 endpoint for offline runs, tests and fault drills.
@@ -36,6 +39,28 @@ struct Args {
     /// Delay added to every answer, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
+    /// Plays STS too (AssumeRole, AssumeRoleWithOIDC, GetCallerIdentity) at the same address; the
+    /// temporary keys it issues are accepted until they expire.
+    #[arg(long)]
+    sts: bool,
+    /// How long the keys STS issues last, in seconds (else what each request asks, 3600 by default).
+    #[arg(long, requires = "sts")]
+    sts_duration: Option<u64>,
+    /// The file holding the OIDC token AssumeRoleWithOIDC accepts (read at each request).
+    #[arg(long, requires = "sts")]
+    oidc_token_file: Option<PathBuf>,
+    /// Plays the ECS metadata service too (under /latest/ at the same address), for one RAM role.
+    #[arg(long)]
+    metadata: bool,
+    /// The instance's RAM role.
+    #[arg(long, default_value = "EcsRamRoleDemo", requires = "metadata")]
+    metadata_role: String,
+    /// How long each key the metadata service mints lasts, in seconds.
+    #[arg(long, default_value_t = 3600, requires = "metadata")]
+    metadata_lifetime: u64,
+    /// The metadata service answers only requests with an IMDSv2 token.
+    #[arg(long, requires = "metadata")]
+    imdsv2_only: bool,
 }
 
 /// Parses `ID:SECRET` or `ID:SECRET:STS_TOKEN`.
@@ -66,6 +91,15 @@ async fn main() {
         drop_after: args.fault_drop_after,
         latency: Duration::from_millis(args.latency_ms),
     });
+    if args.sts {
+        let duration = args.sts_duration.map(Duration::from_secs);
+        emulator = emulator.sts(StsSettings { duration, oidc_token_file: args.oidc_token_file.clone() });
+    }
+    if args.metadata {
+        let imds = if args.imdsv2_only { Imds::V2Only } else { Imds::Both };
+        let lifetime = Duration::from_secs(args.metadata_lifetime);
+        emulator = emulator.metadata(MetadataSettings { role: args.metadata_role.clone(), lifetime, imds });
+    }
     for (id, secret, token) in &args.access_keys {
         emulator = match token {
             Some(token) => emulator.sts_access_key(id, secret, token),

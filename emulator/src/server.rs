@@ -14,9 +14,11 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use crate::aiccs::{Outcome, Store};
-use crate::auth::{Incoming, Verifier};
+use crate::auth::{Incoming, Rejection, Verified, Verifier};
+use crate::metadata::{self, MetadataSettings, Tokens};
 use crate::params;
 use crate::reply::{self, Body};
+use crate::sts::{self, StsSettings};
 
 /// Fault drills: probabilities in `[0, 1]`, each drawn per API request from the seeded generator.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -56,6 +58,8 @@ pub struct Counters {
     pub server_errors: AtomicU64,
     pub dropped_before: AtomicU64,
     pub dropped_after: AtomicU64,
+    pub sts_issued: AtomicU64,
+    pub metadata_issued: AtomicU64,
 }
 
 /// Everything a request handler needs.
@@ -65,6 +69,11 @@ pub struct Shared {
     pub faults: Mutex<Faults>,
     pub rng: Mutex<fastrand::Rng>,
     pub counters: Counters,
+    /// Plays STS when set.
+    pub sts: Option<StsSettings>,
+    /// Plays the ECS metadata service when set.
+    pub metadata: Option<MetadataSettings>,
+    pub metadata_tokens: Tokens,
 }
 
 /// Why a connection is closed without an answer (a fault drill).
@@ -122,6 +131,10 @@ async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<R
     let path = request.uri().path().to_owned();
     if let Some(rest) = path.strip_prefix("/__emulator/") {
         return Ok(inspect(&shared, &request_id, rest));
+    }
+    if let (Some(settings), true) = (&shared.metadata, path.starts_with("/latest/")) {
+        let method = request.method().as_str();
+        return Ok(metadata::handle(&shared, settings, &request_id, method, &path, request.headers()));
     }
     if path != "/" {
         return Ok(reply::error(404, &request_id, "InvalidAction.NotFound", "RPC-style APIs are served at `/`."));
@@ -255,7 +268,7 @@ async fn api(
     };
     let (query, form) = params.split_at(query_len);
     let incoming = Incoming { method, path: parts.uri.path(), query, form, headers: &headers, body: &body };
-    let verified = match shared.verifier.verify(&incoming) {
+    let verified = match verify(shared, &incoming) {
         Ok(v) => v,
         Err(rejection) => {
             shared.counters.rejected.fetch_add(1, Ordering::Relaxed);
@@ -272,6 +285,9 @@ async fn api(
         if let Err(message) = members {
             return Ok(reply::error(400, request_id, "InvalidParameter", &message));
         }
+    }
+    if let (Some(settings), sts::VERSION) = (&shared.sts, verified.version.as_str()) {
+        return Ok(sts::call(shared, settings, request_id, &verified, &params));
     }
     if draw(shared, faults.throttle) {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
@@ -299,6 +315,14 @@ async fn api(
         Outcome::Error(status, code, message) => reply::error(status, request_id, code, &message),
     };
     Ok(answer)
+}
+
+/// Checks the request's signature — none for an operation that takes none, when the emulator plays STS.
+fn verify(shared: &Shared, incoming: &Incoming<'_>) -> Result<Verified, Rejection> {
+    if let (Some(_), Some(anonymous)) = (&shared.sts, Verifier::anonymous(incoming, sts::ANONYMOUS)) {
+        return Ok(anonymous);
+    }
+    shared.verifier.verify(incoming)
 }
 
 /// `GET /__emulator/tasks/{TaskId}/callees`: the stored records, each with its batch ID.

@@ -166,3 +166,61 @@ fn out_of_file_descriptors_the_emulator_waits_instead_of_spinning() {
     assert!(used < 0.5, "{used:.2} s of CPU in 2 s with descriptors exhausted");
     drop(held);
 }
+
+/// One raw HTTP/1.1 exchange: the whole answer.
+fn exchange(address: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
+
+/// `--metadata --imdsv2-only`: no key without a token; with one, a new key each fetch, lasting
+/// `--metadata-lifetime`. The STS settings need `--sts`.
+#[test]
+fn the_command_plays_the_metadata_service_and_sts() {
+    let (_child, lines) = start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--access-key",
+        "ID:SECRET",
+        "--metadata",
+        "--metadata-role",
+        "Importer",
+        "--metadata-lifetime",
+        "905",
+        "--imdsv2-only",
+        "--sts",
+    ]);
+    let address = lines[0].strip_prefix("listening on http://").unwrap().to_owned();
+    let role = "/latest/meta-data/ram/security-credentials/Importer";
+    let get = |path: &str, token: &str| {
+        exchange(&address, &format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n{token}\r\n"))
+    };
+    assert!(get(role, "").starts_with("HTTP/1.1 401"));
+    let answer = exchange(
+        &address,
+        "PUT /latest/api/token HTTP/1.1\r\nhost: x\r\nconnection: close\r\nx-aliyun-ecs-metadata-token-ttl-seconds: 60\r\ncontent-length: 0\r\n\r\n",
+    );
+    let token = answer.split("\r\n\r\n").nth(1).unwrap().to_owned();
+    let header = format!("x-aliyun-ecs-metadata-token: {token}\r\n");
+    assert_eq!(get("/latest/meta-data/ram/security-credentials/", &header).split("\r\n\r\n").nth(1), Some("Importer"));
+    let keys: Vec<serde_json::Value> =
+        (0..2).map(|_| serde_json::from_str(get(role, &header).split("\r\n\r\n").nth(1).unwrap()).unwrap()).collect();
+    assert_ne!(keys[0]["AccessKeyId"], keys[1]["AccessKeyId"], "a new key each fetch");
+    let expires = acsgen::sign::parse_timestamp(keys[0]["Expiration"].as_str().unwrap()).unwrap();
+    let lasts = expires.duration_since(std::time::SystemTime::now()).unwrap().as_secs();
+    assert!((900..=905).contains(&lasts), "{lasts} s");
+    assert!(
+        String::from_utf8_lossy(
+            &Command::new(env!("CARGO_BIN_EXE_acsgen-emulator"))
+                .args(["--sts-duration", "905"])
+                .output()
+                .unwrap()
+                .stderr
+        )
+        .contains("--sts")
+    );
+}
