@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::credentials::{
-    Cached, DefaultChain, Environment, OsEnvironment, ProvideCredentials, SharedCredentials, cli_profile_region,
+    Context, DefaultChain, Environment, OsEnvironment, ProvideCredentials, SharedCredentials, cli_profile_region,
 };
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -130,6 +130,8 @@ pub struct ConfigBuilder {
     suffix: Option<String>,
     credentials: Option<SharedCredentials>,
     environment: Arc<dyn Environment>,
+    ecs_metadata_endpoint: Option<String>,
+    sts_endpoint: Option<String>,
     signature_version: SignatureVersion,
     timeouts: Timeouts,
     retry: RetryPolicy,
@@ -145,6 +147,8 @@ impl Default for ConfigBuilder {
             suffix: None,
             credentials: None,
             environment: Arc::new(OsEnvironment),
+            ecs_metadata_endpoint: None,
+            sts_endpoint: None,
             signature_version: SignatureVersion::default(),
             timeouts: Timeouts::default(),
             retry: RetryPolicy::default(),
@@ -208,6 +212,20 @@ impl ConfigBuilder {
         self
     }
 
+    /// Where the default chain finds the ECS metadata service (a stand-in, a proxy): wins over
+    /// `ACSGEN_ECS_METADATA_ENDPOINT` and `http://100.100.100.200`.
+    pub fn ecs_metadata_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.ecs_metadata_endpoint = Some(url.into());
+        self
+    }
+
+    /// Where the default chain's providers call STS (any URL, `http://127.0.0.1:PORT` included): wins over
+    /// `ACSGEN_STS_ENDPOINT` and the endpoint each provider would choose.
+    pub fn sts_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.sts_endpoint = Some(url.into());
+        self
+    }
+
     /// V3 (default) or V1 signatures.
     pub fn signature_version(mut self, version: SignatureVersion) -> Self {
         self.signature_version = version;
@@ -259,7 +277,19 @@ impl ConfigBuilder {
             .or_else(|| env.non_empty_var("ALIBABA_CLOUD_REGION_ID"))
             .or_else(|| cli_profile_region(env.as_ref()));
         let endpoint = self.endpoint.as_deref().map(Endpoint::parse).transpose()?;
-        let credentials = self.credentials.unwrap_or_else(|| Arc::new(Cached::new(DefaultChain::new(env.clone()))));
+        let credentials = match self.credentials {
+            Some(credentials) => credentials,
+            None => {
+                let mut context = Context::new(env.clone());
+                if let Some(url) = self.ecs_metadata_endpoint {
+                    context = context.with_ecs_metadata_endpoint(url);
+                }
+                if let Some(url) = self.sts_endpoint {
+                    context = context.with_sts_endpoint(url);
+                }
+                Arc::new(DefaultChain::with_context(context))
+            }
+        };
         let mut user_agent =
             format!("acsgen/{} ({}; {})", env!("CARGO_PKG_VERSION"), std::env::consts::OS, std::env::consts::ARCH);
         if let Some(suffix) = self.user_agent_suffix.filter(|s| !s.is_empty()) {

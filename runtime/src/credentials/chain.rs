@@ -1,40 +1,90 @@
-//! The default credential chain, in the vendor's order: environment variables, the CLI profile file,
-//! the INI credentials file. The first source that produces credentials wins; when none does, the error
-//! lists why each one did not.
+//! The default credential chain, in the vendor's order: environment variables, an OIDC token (RRSA), the
+//! CLI profile file, the INI credentials file, the ECS instance's RAM role, a credentials URI. The first
+//! source that produces credentials wins and is remembered: later calls go straight to it. When none does,
+//! the error lists why each one did not.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{
-    CliProfile, Credentials, CredentialsError, CredentialsFuture, Environment, EnvironmentVariables, IniFile,
-    ProvideCredentials,
+    Cached, CliProfile, Context, Credentials, CredentialsError, CredentialsFuture, CredentialsUri, EcsRamRole,
+    Environment, EnvironmentVariables, IniFile, Oidc, ProvideCredentials,
 };
 
-/// Tries providers in order and returns the first credentials found.
+/// Tries providers in order and keeps to the first that produced credentials.
 #[derive(Debug)]
 pub struct DefaultChain {
     providers: Vec<Box<dyn ProvideCredentials>>,
+    /// The provider that worked (`usize::MAX` until one has).
+    chosen: AtomicUsize,
+}
+
+/// A source the environment does not set up, and why.
+#[derive(Debug)]
+struct NotSetUp {
+    provider: &'static str,
+    reason: &'static str,
+}
+
+impl ProvideCredentials for NotSetUp {
+    fn provide_credentials(&self) -> CredentialsFuture<'_> {
+        let error = CredentialsError::NotConfigured { provider: self.provider, reason: self.reason.to_owned() };
+        Box::pin(async move { Err(error) })
+    }
 }
 
 impl DefaultChain {
-    /// The vendor's order over `env`: environment variables, CLI profile, INI file.
+    /// The vendor's order over the variables and files of `env`, with the vendor's addresses.
     pub fn new(env: Arc<dyn Environment>) -> Self {
+        Self::with_context(Context::new(env))
+    }
+
+    /// The vendor's order, reading and fetching through `context`.
+    pub fn with_context(context: Context) -> Self {
+        let oidc: Box<dyn ProvideCredentials> = match Oidc::from_env(context.clone()) {
+            Ok(oidc) => Box::new(Cached::new(oidc)),
+            Err(_) => Box::new(NotSetUp {
+                provider: "OIDC",
+                reason: "ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE are not all set",
+            }),
+        };
+        let uri: Box<dyn ProvideCredentials> = match context.env().non_empty_var("ALIBABA_CLOUD_CREDENTIALS_URI") {
+            Some(_) => Box::new(Cached::new(CredentialsUri::new(context.clone()))),
+            None => {
+                Box::new(NotSetUp { provider: "credentials URI", reason: "ALIBABA_CLOUD_CREDENTIALS_URI is not set" })
+            }
+        };
         Self::from_providers(vec![
-            Box::new(EnvironmentVariables::new(env.clone())),
-            Box::new(CliProfile::new(env.clone())),
-            Box::new(IniFile::new(env)),
+            Box::new(EnvironmentVariables::new(context.shared_env())),
+            oidc,
+            Box::new(CliProfile::new(context.clone())),
+            Box::new(IniFile::new(context.clone())),
+            Box::new(Cached::new(EcsRamRole::new(context))),
+            uri,
         ])
     }
 
     /// A chain of your own providers, tried in the given order.
     pub fn from_providers(providers: Vec<Box<dyn ProvideCredentials>>) -> Self {
-        Self { providers }
+        Self { providers, chosen: AtomicUsize::new(usize::MAX) }
     }
 
     async fn first(&self) -> Result<Credentials, CredentialsError> {
+        if let Some(provider) = self.providers.get(self.chosen.load(Ordering::Acquire)) {
+            return provider.provide_credentials().await;
+        }
         let mut reasons = Vec::with_capacity(self.providers.len());
-        for provider in &self.providers {
+        for (at, provider) in self.providers.iter().enumerate() {
             match provider.provide_credentials().await {
-                Ok(creds) => return Ok(creds),
+                Ok(creds) => {
+                    self.chosen.store(at, Ordering::Release);
+                    tracing::info!(
+                        provider = creds.provider(),
+                        access_key_id = creds.access_key_id(),
+                        "credentials found"
+                    );
+                    return Ok(creds);
+                }
                 Err(e) => reasons.push(e.to_string()),
             }
         }
@@ -57,7 +107,9 @@ mod tests {
     const INI: &str = "[default]\ntype = access_key\naccess_key_id = ini-id\naccess_key_secret = ini-s\n";
 
     async fn id(env: FixedEnvironment) -> Result<String, CredentialsError> {
-        let chain = DefaultChain::new(Arc::new(env));
+        // No metadata service here: nothing listens on this port.
+        let context = Context::new(Arc::new(env.var("ACSGEN_ECS_METADATA_ENDPOINT", "http://127.0.0.1:9")));
+        let chain = DefaultChain::with_context(context);
         chain.provide_credentials().await.map(|c| c.access_key_id().to_owned())
     }
 
@@ -82,7 +134,9 @@ mod tests {
     #[tokio::test]
     async fn nothing_found_lists_every_source() {
         let err = id(FixedEnvironment::new().var("HOME", "/h")).await.unwrap_err().to_string();
-        for part in ["ALIBABA_CLOUD_ACCESS_KEY_ID", "/h/.aliyun/config.json", "/h/.alibabacloud/credentials"] {
+        for part in
+            ["ALIBABA_CLOUD_ACCESS_KEY_ID", "/h/.aliyun/config.json", "/h/.alibabacloud/credentials", "ECS RAM role"]
+        {
             assert!(err.contains(part), "{err}");
         }
     }

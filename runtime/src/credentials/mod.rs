@@ -1,29 +1,45 @@
-//! Where credentials come from: static keys, STS tokens, environment variables, the CLI profile file and
-//! the INI credentials file, tried in the vendor's order by [`DefaultChain`].
+//! Where credentials come from, in the vendor's order ([`DefaultChain`]): environment variables, an OIDC
+//! token (RRSA in Kubernetes), the CLI profile file, the INI credentials file, the ECS instance's RAM role
+//! and a credentials URI — and roles assumed over any of them ([`AssumeRole`]).
 //!
-//! Providers read variables and files through an injected [`Environment`], so tests (yours and ours) never
-//! touch the process environment or the home directory. Providers that fetch temporary credentials over
-//! the network slot in behind [`Cached`], which refreshes them before they expire.
+//! Providers read variables, files and HTTP through an injected [`Context`], so tests (yours and ours)
+//! never touch the process environment, the home directory or the network. Temporary credentials are
+//! kept behind [`Cached`], which fetches them again before they go stale, once however many callers wait.
 
+mod assume_role;
 mod cache;
 mod chain;
 mod cli_profile;
+mod context;
+mod ecs_role;
 mod env;
 mod environment;
+mod external;
 mod ini_file;
+mod labelled;
+mod oidc;
+mod temporary;
+mod uri;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-pub use cache::Cached;
+pub use assume_role::AssumeRole;
+pub use cache::{Cached, STALE_BEFORE_EXPIRY};
 pub use chain::DefaultChain;
 pub use cli_profile::{CliProfile, cli_profile_region};
+pub use context::{Context, ECS_METADATA_ENDPOINT, ECS_METADATA_ENDPOINT_VAR, STS_ENDPOINT_VAR};
+pub use ecs_role::EcsRamRole;
 pub use env::EnvironmentVariables;
 pub use environment::{Environment, FixedEnvironment, OsEnvironment};
+pub use external::External;
 pub use ini_file::IniFile;
+pub use oidc::Oidc;
+pub use uri::CredentialsUri;
 
 use crate::redact::{REDACTED, Secret};
 use crate::sign::SigningKey;
@@ -35,7 +51,7 @@ pub struct Credentials {
     access_key_secret: Secret,
     security_token: Option<Secret>,
     expires_at: Option<SystemTime>,
-    provider: &'static str,
+    provider: Cow<'static, str>,
 }
 
 impl Credentials {
@@ -46,7 +62,7 @@ impl Credentials {
             access_key_secret: access_key_secret.into(),
             security_token: None,
             expires_at: None,
-            provider: "static",
+            provider: Cow::Borrowed("static"),
         }
     }
 
@@ -73,8 +89,8 @@ impl Credentials {
     }
 
     /// Records which provider produced the credentials (for logs and errors).
-    pub fn with_provider(mut self, provider: &'static str) -> Self {
-        self.provider = provider;
+    pub fn with_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
+        self.provider = provider.into();
         self
     }
 
@@ -98,9 +114,9 @@ impl Credentials {
         self.expires_at
     }
 
-    /// The provider that produced them.
-    pub fn provider(&self) -> &'static str {
-        self.provider
+    /// The provider that produced them, e.g. `environment`, `ECS RAM role`, `CLI profile "dev" (RamRoleArn)`.
+    pub fn provider(&self) -> &str {
+        &self.provider
     }
 
     /// The key the signer takes.
@@ -143,6 +159,14 @@ pub enum CredentialsError {
         /// The provider.
         provider: &'static str,
         /// What is wrong and where.
+        message: String,
+    },
+    /// This source is set up, and fetching from it failed (unreachable, refused, a malformed answer).
+    #[error("{provider}: {message}")]
+    Fetch {
+        /// The provider.
+        provider: &'static str,
+        /// What failed.
         message: String,
     },
     /// No source in a chain produced credentials; every source's reason is listed.
