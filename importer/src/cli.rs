@@ -233,6 +233,16 @@ fn print_summary(summary: &Summary, options: &ImportOptions, elapsed: Duration) 
     }
 }
 
+/// Which credentials the run uses, as the summary shows them: where they came from, the access key ID
+/// and when they expire — never the secret or the token.
+fn describe_credentials(credentials: &acsgen::credentials::Credentials) -> String {
+    let expiry = match credentials.expires_at() {
+        Some(at) => format!(", expiring {} (refreshed before then)", acsgen::sign::format_timestamp(at)),
+        None => String::new(),
+    };
+    format!("{}, access key {}{expiry}", credentials.provider(), credentials.access_key_id())
+}
+
 /// Runs the command under the name `program` (which its usage text and messages show): parses the
 /// process's arguments, imports, prints the summary, and gives the exit status.
 pub fn main(program: &'static str) -> ExitCode {
@@ -281,9 +291,11 @@ async fn run(program: &str, args: &Args) -> Result<ExitCode, String> {
     // The emulator lives as long as the import.
     let emulator = if args.emulator { Some(start_emulator().await?) } else { None };
     let config = config(program, args, emulator.as_ref())?;
-    if !args.dry_run {
-        config.credentials().provide_credentials().await.map_err(|e| e.to_string())?;
-    }
+    let credentials = match args.dry_run {
+        true => None,
+        false => Some(config.credentials().provide_credentials().await.map_err(|e| e.to_string())?),
+    };
+    let credentials = credentials.as_ref().map(describe_credentials);
     let client = Client::new(&config);
     let task_id = match &args.task_id {
         Some(task) => task.clone(),
@@ -303,6 +315,9 @@ async fn run(program: &str, args: &Args) -> Result<ExitCode, String> {
         Err(e) => return Err(explain(&e)),
     };
     print_summary(&summary, &options, started.elapsed());
+    if let Some(used) = &credentials {
+        println!("credentials: {used}");
+    }
     if let Some(running) = &emulator {
         let held = running.record_count(&summary.task_id).unwrap_or(0);
         println!("the emulator holds {held} records for task {}", summary.task_id);

@@ -620,6 +620,10 @@ async fn fault_drill_then_kill_and_resume() {
         "{stats:?}"
     );
     assert!(uncertain > 0 && shown.contains("uncertain: lines"), "uncertain batches are listed: {shown}");
+    // Which credentials were used, by their key ID only.
+    let (id, secret, _) = emulator.access_keys().remove(0);
+    assert!(shown.contains(&format!("credentials: environment, access key {id}\n")), "{shown}");
+    assert!(!shown.contains(&secret));
 
     // kill -9 in the middle of a run, then --resume.
     emulator.set_faults(Faults { latency: Duration::from_millis(5), ..Faults::default() });
