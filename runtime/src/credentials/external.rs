@@ -16,10 +16,18 @@ const PROVIDER: &str = "external command";
 const DEFAULT_LIMIT: Duration = Duration::from_secs(60);
 
 /// Runs a command for credentials. Put it behind [`super::Cached`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct External {
     command: String,
     limit: Duration,
+}
+
+impl std::fmt::Debug for External {
+    // The command line may carry a secret of its own: the program only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let program = self.command.split_whitespace().next().unwrap_or_default();
+        f.debug_struct("External").field("program", &program).field("limit", &self.limit).finish_non_exhaustive()
+    }
 }
 
 impl External {
@@ -86,5 +94,35 @@ fn read(printed: Value, program: &str) -> Result<Credentials, String> {
 impl ProvideCredentials for External {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
         Box::pin(self.fetch())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn run(command: &str) -> Result<Credentials, CredentialsError> {
+        External::new(command).with_time_limit(Duration::from_millis(500)).provide_credentials().await
+    }
+
+    #[tokio::test]
+    async fn printed_json_time_limits_and_failures() {
+        let printed = r#"printf %s '{"mode":"StsToken","access_key_id":"ext-id","access_key_secret":"ext-secret","sts_token":"ext-token","expiration":"2030-01-01T00:00:00Z"}'"#;
+        let creds = run(printed).await.unwrap();
+        assert_eq!((creds.access_key_id(), creds.provider()), ("ext-id", "external command `printf`"));
+        assert!(creds.security_token().is_some() && creds.expires_at().is_some());
+        for (command, says) in [
+            ("sleep 5", "`sleep` did not finish within 500ms"),
+            ("false", "`false` failed"),
+            (
+                "printf %s '{\"mode\":\"StsToken\",\"access_key_id\":\"a\",\"access_key_secret\":\"s\"}'",
+                "StsToken without sts_token",
+            ),
+            ("/no/such/program", "could not run"),
+            ("printf 'unclosed", "empty or badly quoted"),
+        ] {
+            let error = run(command).await.unwrap_err().to_string();
+            assert!(error.contains(says), "{command}: {error}");
+        }
     }
 }

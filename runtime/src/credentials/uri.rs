@@ -9,10 +9,18 @@ const PROVIDER: &str = "credentials URI";
 const LIMIT: Duration = Duration::from_secs(5);
 
 /// Temporary credentials from a URI. Put it behind [`super::Cached`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CredentialsUri {
     context: Context,
     uri: Option<String>,
+}
+
+impl std::fmt::Debug for CredentialsUri {
+    // The URI may carry a token in its query: shown without it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let uri = self.uri.as_deref().map(|uri| uri.split('?').next().unwrap_or_default());
+        f.debug_struct("CredentialsUri").field("context", &self.context).field("uri", &uri).finish()
+    }
 }
 
 impl CredentialsUri {
