@@ -213,3 +213,130 @@ async fn temporary_credentials_are_fetched_again_once_stale_once() {
     assert_eq!(paced.stats().metadata_issued, 3, "fetches in 12 s at 5 s each");
     assert_eq!(crowd.stats().metadata_issued, 2, "one fetch, then one for the 1,000 stale callers");
 }
+
+/// A writer that keeps everything the tracing subscriber prints.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every provider, working and failing, with every log line on: the secrets and tokens they fetch, the
+/// OIDC token, the source key's secret and what a command prints reach no log line, `Debug` or `Display`.
+#[test]
+fn no_provider_shows_a_secret_a_token_or_what_it_fetched() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (shown, mut secrets) =
+        tracing::subscriber::with_default(subscriber, || runtime.block_on(every_provider_shown()));
+    secrets.extend([TOKEN.to_owned(), "src-secret".to_owned(), "printed-secret".to_owned()]);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("acsgen.call") && logs.contains("AssumeRole"), "the STS calls are logged: {logs}");
+    let everything = format!("{logs}\n{shown}");
+    for secret in &secrets {
+        assert!(!everything.contains(secret.as_str()), "`{secret}` leaked:\n{everything}");
+    }
+    assert!(shown.contains("STS.") && shown.contains("printed-id"), "key IDs are not secret: {shown}");
+    for case in [
+        "provider: \"ECS RAM role\"",
+        "provider: \"credentials URI\"",
+        "provider: \"CLI profile \\\"role\\\" (RamRoleArn)\"",
+        "provider: \"CLI profile \\\"external\\\" (External)\"",
+        "provider: \"OIDC\"",
+        "SignatureDoesNotMatch",
+        "`printf` did not print JSON",
+        "AuthenticationFail.OIDCToken.Invalid",
+    ] {
+        assert!(shown.contains(case), "{case} missing: {shown}");
+    }
+}
+
+/// Runs each provider kind, well and badly set up; what their values and errors show, and the secrets
+/// and tokens they produced.
+async fn every_provider_shown() -> (String, Vec<String>) {
+    let token_file = scratch("shown").join("token");
+    std::fs::write(&token_file, TOKEN).unwrap();
+    let sts = StsSettings { duration: None, oidc_token_file: Some(token_file.clone()) };
+    let emulator = Emulator::new().access_key("src", "src-secret").sts(sts).metadata(MetadataSettings::default());
+    let emulator = emulator.start_local().await.unwrap();
+    let printed = r#"printf %s '{"mode":"StsToken","access_key_id":"printed-id","access_key_secret":"printed-secret","sts_token":"printed-token"}'"#;
+    let cli = format!(
+        r#"{{"profiles":[
+        {{"name":"role","mode":"RamRoleArn","access_key_id":"src","access_key_secret":"src-secret","ram_role_arn":"acs:ram::1234567890123456:role/r"}},
+        {{"name":"bad-role","mode":"RamRoleArn","access_key_id":"src","access_key_secret":"wrong-src-secret","ram_role_arn":"acs:ram::1234567890123456:role/r"}},
+        {{"name":"external","mode":"External","process_command":{}}},
+        {{"name":"bad-external","mode":"External","process_command":"printf %s not-json-printed-secret"}}]}}"#,
+        serde_json::Value::String(printed.to_owned())
+    );
+    let uri = format!(
+        "{}/latest/meta-data/ram/security-credentials/EcsRamRoleDemo?token=printed-secret",
+        emulator.endpoint()
+    );
+    let base = FixedEnvironment::new().var("HOME", "/h").file("/h/.aliyun/config.json", cli.as_str());
+    // Failing sources are shown by the chain's error, once nothing after them can step in.
+    let alone = |env: FixedEnvironment| env.var("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true");
+    let oidc = |token: &str| {
+        base.clone()
+            .var("ALIBABA_CLOUD_ROLE_ARN", "acs:ram::1234567890123456:role/pod")
+            .var("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", "acs:ram::1234567890123456:oidc-provider/ack")
+            .var("ALIBABA_CLOUD_OIDC_TOKEN_FILE", token_file.display().to_string())
+            .file(&token_file, token)
+    };
+    let envs = [
+        base.clone(),
+        base.clone()
+            .var("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+            .var("ALIBABA_CLOUD_CREDENTIALS_URI", uri.as_str()),
+        base.clone().var("ALIBABA_CLOUD_PROFILE", "role"),
+        alone(base.clone().var("ALIBABA_CLOUD_PROFILE", "bad-role")),
+        base.clone().var("ALIBABA_CLOUD_PROFILE", "external"),
+        alone(base.clone().var("ALIBABA_CLOUD_PROFILE", "bad-external")),
+        oidc(TOKEN),
+        alone(oidc("a-wrong-token-printed-secret")),
+    ];
+    let mut shown = String::new();
+    let mut secrets =
+        vec!["wrong-src-secret".to_owned(), "not-json-printed-secret".to_owned(), "printed-token".to_owned()];
+    for env in envs {
+        let chain = DefaultChain::with_context(context(env, &emulator));
+        match chain.provide_credentials().await {
+            Ok(found) => {
+                secrets.push(found.access_key_secret().expose().to_owned());
+                secrets.extend(found.security_token().map(|t| t.expose().to_owned()));
+                shown.push_str(&format!("{found:?}\n"));
+            }
+            Err(error) => shown.push_str(&format!("{error}\n{error:?}\n")),
+        }
+        shown.push_str(&format!("{chain:?}\n"));
+    }
+    (shown, secrets)
+}
+
+/// Kubernetes rotates the projected token: each fetch reads the file again, so a role assumed after the
+/// rotation is assumed with the new token (the emulator accepts only what the file holds now).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_oidc_token_file_is_read_again_at_every_fetch() {
+    let (emulator, token_file) = stand_ins("rotation", MetadataSettings::default()).await;
+    let context = Context::new(Arc::new(acsgen::credentials::OsEnvironment)).with_sts_endpoint(emulator.endpoint());
+    let role = "acs:ram::1234567890123456:role/pod";
+    let oidc =
+        acsgen::credentials::Oidc::new(context, role, "acs:ram::1234567890123456:oidc-provider/ack", &token_file);
+    assert!(oidc.provide_credentials().await.is_ok());
+    std::fs::write(&token_file, "eyJhbGciOiJSUzI1NiJ9.rotated.sig").unwrap();
+    let after = oidc.provide_credentials().await;
+    assert!(after.is_ok(), "the rotated token was not read: {after:?}");
+    assert_eq!(emulator.stats().sts_issued, 2);
+}
