@@ -270,36 +270,12 @@ impl ServiceClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let credentials = match meta.anonymous {
-                true => None,
-                false => Some(self.config.credentials().provide_credentials().await?),
-            };
-            let nonce = format!("{:032x}", fastrand::u128(..));
             let retried = (attempt > 1).then_some((attempt - 1, last_delay));
-            let request = self.sign(
-                meta,
-                params,
-                body.clone(),
-                endpoint,
-                credentials.as_ref(),
-                SystemTime::now(),
-                &nonce,
-                retried,
-            );
+            let request = self.signed_attempt(meta, params, &body, endpoint, retried).await?;
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let limit = remaining.map_or(timeouts.attempt, |r| r.min(timeouts.attempt));
             let attempt_started = Instant::now();
-            let outcome = match self.config.transport().send(&request, limit).await {
-                Ok(response) => interpret(action, response),
-                Err(SendError::Connect(reason)) => Attempt::Failed(AttemptError::Connect(reason)),
-                Err(SendError::NoAnswer(reason)) => {
-                    Attempt::Failed(AttemptError::NoAnswer { reason, timed_out: false })
-                }
-                Err(SendError::TimedOut) => Attempt::Failed(AttemptError::NoAnswer {
-                    reason: format!("no answer within {:.1?}", limit),
-                    timed_out: true,
-                }),
-            };
+            let outcome = self.exchange(action, &request, limit).await;
             let latency_ms = attempt_started.elapsed().as_millis() as u64;
             let span = tracing::Span::current();
             span.record("attempts", attempt);
@@ -346,6 +322,38 @@ impl ServiceClient {
                 started.elapsed(),
                 deadline.is_some_and(|d| Instant::now() >= d),
             ));
+        }
+    }
+
+    /// One attempt's request, signed with the credentials of the moment (none for an anonymous operation)
+    /// and a fresh nonce; `retried` is (retries so far, last delay).
+    async fn signed_attempt(
+        &self,
+        meta: &OperationMeta,
+        params: &Params,
+        body: &Body,
+        endpoint: &Endpoint,
+        retried: Option<(u32, Duration)>,
+    ) -> Result<SignedRequest, Error> {
+        let credentials = match meta.anonymous {
+            true => None,
+            false => Some(self.config.credentials().provide_credentials().await?),
+        };
+        let nonce = format!("{:032x}", fastrand::u128(..));
+        let (time, body) = (SystemTime::now(), body.clone());
+        Ok(self.sign(meta, params, body, endpoint, credentials.as_ref(), time, &nonce, retried))
+    }
+
+    /// Sends `request` and reads how the attempt ended.
+    async fn exchange(&self, action: &'static str, request: &SignedRequest, limit: Duration) -> Attempt {
+        match self.config.transport().send(request, limit).await {
+            Ok(response) => interpret(action, response),
+            Err(SendError::Connect(reason)) => Attempt::Failed(AttemptError::Connect(reason)),
+            Err(SendError::NoAnswer(reason)) => Attempt::Failed(AttemptError::NoAnswer { reason, timed_out: false }),
+            Err(SendError::TimedOut) => Attempt::Failed(AttemptError::NoAnswer {
+                reason: format!("no answer within {limit:.1?}"),
+                timed_out: true,
+            }),
         }
     }
 

@@ -14,6 +14,39 @@ const PROVIDER: &str = "AssumeRole";
 const MIN_DURATION: u64 = 900;
 const DEFAULT_DURATION: u64 = 3600;
 
+/// The settings of the session both [`AssumeRole`] and [`super::Oidc`] take, as builder methods of a type
+/// with a `session: RoleSession` field.
+macro_rules! role_session_settings {
+    () => {
+        /// Names the session (else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `acsgen-<unix time>`).
+        pub fn session_name(mut self, name: impl Into<String>) -> Self {
+            self.session.session_name = Some(name.into()).filter(|n: &String| !n.is_empty());
+            self
+        }
+
+        /// How long each set of credentials lasts (at least 900 seconds; 3,600 unless set).
+        pub fn duration_seconds(mut self, seconds: u64) -> Self {
+            self.session.duration_seconds = seconds;
+            self
+        }
+
+        /// A policy (JSON) narrowing what the credentials may do.
+        pub fn policy(mut self, policy: impl Into<String>) -> Self {
+            self.session.policy = Some(policy.into()).filter(|p: &String| !p.is_empty());
+            self
+        }
+
+        /// Calls STS in `region` (else `ALIBABA_CLOUD_STS_REGION`, else the central endpoint), through its
+        /// VPC endpoint when `vpc` (else `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED`).
+        pub fn sts_region(mut self, region: Option<String>, vpc: Option<bool>) -> Self {
+            self.session.sts_region = region.filter(|r| !r.is_empty());
+            self.session.vpc = vpc;
+            self
+        }
+    };
+}
+pub(crate) use role_session_settings;
+
 /// What assuming a role takes besides the caller's proof: shared by [`AssumeRole`] and [`super::Oidc`].
 #[derive(Debug, Clone)]
 pub(crate) struct RoleSession {
@@ -114,35 +147,11 @@ impl AssumeRole {
         Self { context, source, session: RoleSession::new(role_arn), external_id: None, client: OnceLock::new() }
     }
 
-    /// Names the session (else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `acsgen-<unix time>`).
-    pub fn session_name(mut self, name: impl Into<String>) -> Self {
-        self.session.session_name = Some(name.into()).filter(|n: &String| !n.is_empty());
-        self
-    }
-
-    /// How long each set of credentials lasts (at least 900 seconds; 3,600 unless set).
-    pub fn duration_seconds(mut self, seconds: u64) -> Self {
-        self.session.duration_seconds = seconds;
-        self
-    }
-
-    /// A policy (JSON) narrowing what the credentials may do.
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.session.policy = Some(policy.into()).filter(|p: &String| !p.is_empty());
-        self
-    }
+    role_session_settings!();
 
     /// The external ID the role's trust policy asks for.
     pub fn external_id(mut self, id: impl Into<String>) -> Self {
         self.external_id = Some(id.into()).filter(|i: &String| !i.is_empty());
-        self
-    }
-
-    /// Calls STS in `region` (else `ALIBABA_CLOUD_STS_REGION`, else the central endpoint), through its VPC
-    /// endpoint when `vpc` (else `ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED`).
-    pub fn sts_region(mut self, region: Option<String>, vpc: Option<bool>) -> Self {
-        self.session.sts_region = region.filter(|r| !r.is_empty());
-        self.session.vpc = vpc;
         self
     }
 

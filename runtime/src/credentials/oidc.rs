@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
-use super::assume_role::{RoleSession, from_answer};
+use super::assume_role::{RoleSession, from_answer, role_session_settings};
 use super::{Context, Credentials, CredentialsError, CredentialsFuture, ProvideCredentials};
 use crate::sts;
 
@@ -66,30 +66,7 @@ impl Oidc {
         }
     }
 
-    /// Names the session (else `ALIBABA_CLOUD_ROLE_SESSION_NAME`, else `acsgen-<unix time>`).
-    pub fn session_name(mut self, name: impl Into<String>) -> Self {
-        self.session.session_name = Some(name.into()).filter(|n: &String| !n.is_empty());
-        self
-    }
-
-    /// How long each set of credentials lasts (at least 900 seconds; 3,600 unless set).
-    pub fn duration_seconds(mut self, seconds: u64) -> Self {
-        self.session.duration_seconds = seconds;
-        self
-    }
-
-    /// A policy (JSON) narrowing what the credentials may do.
-    pub fn policy(mut self, policy: impl Into<String>) -> Self {
-        self.session.policy = Some(policy.into()).filter(|p: &String| !p.is_empty());
-        self
-    }
-
-    /// Calls STS in `region`, through its VPC endpoint when `vpc` (see [`super::AssumeRole::sts_region`]).
-    pub fn sts_region(mut self, region: Option<String>, vpc: Option<bool>) -> Self {
-        self.session.sts_region = region.filter(|r| !r.is_empty());
-        self.session.vpc = vpc;
-        self
-    }
+    role_session_settings!();
 
     async fn fetch(&self) -> Result<Credentials, CredentialsError> {
         self.session.check(PROVIDER)?;
