@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 /// How far a request's time may be from the emulator's.
 pub const TIME_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The longest a temporary key may last (STS's own maximum, 12 hours).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
 /// A key the emulator accepts.
 #[derive(Clone)]
 pub struct AccessKey {
@@ -114,8 +117,9 @@ impl Verifier {
         &self.keys
     }
 
-    /// A new temporary key, accepted until `lifetime` from now.
+    /// A new temporary key, accepted until `lifetime` (at most [`MAX_LIFETIME`]) from now.
     pub fn issue(&self, rng: &mut fastrand::Rng, lifetime: Duration) -> AccessKey {
+        let lifetime = lifetime.min(MAX_LIFETIME);
         let word = |rng: &mut fastrand::Rng, n: usize| (0..n).map(|_| rng.alphanumeric()).collect::<String>();
         let key = AccessKey {
             id: format!("STS.{}", word(rng, 24)),
@@ -147,18 +151,20 @@ impl Verifier {
         Ok(key)
     }
 
-    /// An unsigned request for an operation that takes no signature (STS `AssumeRoleWithOIDC`): what it
-    /// asks for, if it is one.
-    pub fn anonymous(request: &Incoming<'_>, actions: &[&str]) -> Option<Verified> {
+    /// An unsigned request for an operation of `version` that takes no signature (STS
+    /// `AssumeRoleWithOIDC`): what it asks for, if it is one.
+    pub fn anonymous(request: &Incoming<'_>, version: &str, actions: &[&str]) -> Option<Verified> {
         if request.header("authorization").is_some() {
             return None;
         }
         let query = |name: &str| request.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         let v1 = query("Action").is_some();
         let action = query("Action").or_else(|| request.header("x-acs-action").map(str::to_owned))?;
-        let version = query("Version").or_else(|| request.header("x-acs-version").map(str::to_owned))?;
+        let (wanted, version) =
+            (version, query("Version").or_else(|| request.header("x-acs-version").map(str::to_owned))?);
         let signed = query("Signature").is_some() || query("AccessKeyId").is_some();
-        (actions.contains(&action.as_str()) && !signed).then_some(Verified { action, version, key_id: None, v1 })
+        let anonymous = actions.contains(&action.as_str()) && version == wanted && !signed;
+        anonymous.then_some(Verified { action, version, key_id: None, v1 })
     }
 
     fn check_token(key: &AccessKey, token: Option<&str>) -> Result<(), Rejection> {

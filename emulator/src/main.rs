@@ -43,8 +43,9 @@ struct Args {
     /// temporary keys it issues are accepted until they expire.
     #[arg(long)]
     sts: bool,
-    /// How long the keys STS issues last, in seconds (else what each request asks, 3600 by default).
-    #[arg(long, requires = "sts")]
+    /// How long the keys STS issues last, in seconds, at most 43200 (else what each request asks, 3600 by
+    /// default).
+    #[arg(long, requires = "sts", value_parser = clap::value_parser!(u64).range(1..=43200))]
     sts_duration: Option<u64>,
     /// The file holding the OIDC token AssumeRoleWithOIDC accepts (read at each request).
     #[arg(long, requires = "sts")]
@@ -55,8 +56,8 @@ struct Args {
     /// The instance's RAM role.
     #[arg(long, default_value = "EcsRamRoleDemo", requires = "metadata")]
     metadata_role: String,
-    /// How long each key the metadata service mints lasts, in seconds.
-    #[arg(long, default_value_t = 3600, requires = "metadata")]
+    /// How long each key the metadata service mints lasts, in seconds, at most 43200.
+    #[arg(long, default_value_t = 3600, requires = "metadata", value_parser = clap::value_parser!(u64).range(1..=43200))]
     metadata_lifetime: u64,
     /// The metadata service answers only requests with an IMDSv2 token.
     #[arg(long, requires = "metadata")]

@@ -319,7 +319,7 @@ async fn api(
 
 /// Checks the request's signature — none for an operation that takes none, when the emulator plays STS.
 fn verify(shared: &Shared, incoming: &Incoming<'_>) -> Result<Verified, Rejection> {
-    if let (Some(_), Some(anonymous)) = (&shared.sts, Verifier::anonymous(incoming, sts::ANONYMOUS)) {
+    if let (Some(_), Some(anonymous)) = (&shared.sts, Verifier::anonymous(incoming, sts::VERSION, sts::ANONYMOUS)) {
         return Ok(anonymous);
     }
     shared.verifier.verify(incoming)

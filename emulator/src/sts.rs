@@ -10,7 +10,7 @@ use std::time::Duration;
 use hyper::Response;
 use serde_json::{Value, json};
 
-use crate::auth::{AccessKey, Verified};
+use crate::auth::{AccessKey, MAX_LIFETIME, Verified};
 use crate::reply::{self, Body};
 use crate::server::Shared;
 
@@ -87,8 +87,9 @@ fn role_and_lifetime<'a>(
             .map_err(|_| (400, "InvalidParameter.DurationSeconds", "DurationSeconds is not a number.".to_owned()))?,
         None => 3600,
     };
-    if requested < 900 {
-        return Err((400, "InvalidParameter.DurationSeconds", "DurationSeconds is at least 900.".to_owned()));
+    if !(900..=MAX_LIFETIME.as_secs()).contains(&requested) {
+        let message = format!("DurationSeconds is 900 to {}.", MAX_LIFETIME.as_secs());
+        return Err((400, "InvalidParameter.DurationSeconds", message));
     }
     Ok((role, settings.duration.unwrap_or(Duration::from_secs(requested))))
 }

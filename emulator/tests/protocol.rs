@@ -429,3 +429,37 @@ async fn concurrent_imports_lose_and_duplicate_nothing() {
         assert_eq!(ids.len(), 5000);
     }
 }
+
+/// Playing STS opens one door to unsigned requests — AssumeRoleWithOIDC of STS's version — and no other:
+/// unsigned AssumeRole, GetCallerIdentity, an aiccs operation, or AssumeRoleWithOIDC under aiccs's version
+/// are refused as unsigned. Lifetimes beyond STS's twelve hours are refused, not a crash.
+#[tokio::test]
+async fn sts_takes_unsigned_requests_only_for_assume_role_with_oidc() {
+    use acsgen_emulator::{MetadataSettings, StsSettings};
+    let emulator =
+        Emulator::new().access_key("k", "s").sts(StsSettings::default()).metadata(MetadataSettings::default());
+    let emulator = emulator.start_local().await.unwrap();
+    let get = |query: &str| format!("GET /?{query} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").into_bytes();
+    for (query, code) in [
+        ("Action=AssumeRole&Version=2015-04-01&RoleArn=acs:ram::1:role/r&RoleSessionName=s", "IncompleteSignature"),
+        ("Action=GetCallerIdentity&Version=2015-04-01", "IncompleteSignature"),
+        ("Action=ImportTaskNumberDatas&Version=2019-10-15&TaskId=1", "IncompleteSignature"),
+        ("Action=AssumeRoleWithOIDC&Version=2019-10-15", "IncompleteSignature"),
+        (
+            "Action=AssumeRoleWithOIDC&Version=2015-04-01&OIDCProviderArn=p&RoleArn=acs:ram::1:role/r&OIDCToken=t",
+            "AuthenticationFail.OIDCToken.Invalid",
+        ),
+    ] {
+        let (status, body) = raw(&emulator, &get(query)).await.expect("an answer");
+        assert_eq!((status, code_of(&body)), (400, code.to_owned()), "{query}");
+    }
+    // Signed, with a lifetime of 2^64 - 1 seconds: refused.
+    let config =
+        Config::builder().endpoint(emulator.endpoint()).credentials(Credentials::new("k", "s")).build().unwrap();
+    let sts = acsgen::sts::Client::new(&config);
+    let call = sts.assume_role("acs:ram::1:role/r", "s").duration_seconds(i64::MAX);
+    let error = call.send().await.unwrap_err();
+    assert_eq!(error.code(), Some("InvalidParameter.DurationSeconds"), "{error}");
+    assert!(emulator.stats().sts_issued == 0);
+    assert!(sts.get_caller_identity().send().await.unwrap().user_id.as_deref() == Some("k"));
+}
