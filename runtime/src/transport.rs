@@ -68,6 +68,17 @@ impl Transport {
     /// `plain_http`: every request goes to an explicit `http://` endpoint (a local emulator), so the
     /// platform's root certificates — a few milliseconds to load — are not needed.
     pub(crate) fn new(connect_timeout: Duration, plain_http: bool) -> Result<Self, String> {
+        Self::build(connect_timeout, plain_http, true)
+    }
+
+    /// A client that never goes through a proxy (`HTTP_PROXY` and the like are ignored): for the instance
+    /// metadata service and a local credentials URI, which must be asked directly — a proxy would answer
+    /// with its own host's credentials, or see the instance's.
+    pub(crate) fn direct(connect_timeout: Duration) -> Result<Self, String> {
+        Self::build(connect_timeout, false, false)
+    }
+
+    fn build(connect_timeout: Duration, plain_http: bool, proxies: bool) -> Result<Self, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -77,12 +88,14 @@ impl Transport {
         } else {
             builder.with_platform_verifier().map_err(|e| format!("TLS root certificates: {e}"))?.with_no_client_auth()
         };
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| format!("HTTP client: {}", error_chain(e)))?;
+            .pool_idle_timeout(Duration::from_secs(60));
+        if !proxies {
+            http = http.no_proxy();
+        }
+        let http = http.build().map_err(|e| format!("HTTP client: {}", error_chain(e)))?;
         Ok(Self { http })
     }
 

@@ -34,6 +34,19 @@ pub(crate) struct Answer {
     pub body: String,
 }
 
+/// Why a provider's request got no answer: nothing could be reached (`connected` false), or what was
+/// reached did not answer in time.
+pub(crate) struct Unanswered {
+    pub connected: bool,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Unanswered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
 impl Default for Context {
     fn default() -> Self {
         Self::new(Arc::new(OsEnvironment))
@@ -97,24 +110,28 @@ impl Context {
         }
     }
 
-    /// Sends a request without a body and reads the answer within `limit` (connecting included).
+    /// Sends a request without a body, never through a proxy, and reads the answer within `limit`
+    /// (connecting included).
     pub(crate) async fn request(
         &self,
         method: &'static str,
         url: &str,
         headers: &[(&str, &str)],
         limit: Duration,
-    ) -> Result<Answer, String> {
-        let http = self.http.get_or_init(|| Transport::new(Duration::from_secs(1), false));
-        let http = http.as_ref().map_err(Clone::clone)?;
+    ) -> Result<Answer, Unanswered> {
+        let http = self.http.get_or_init(|| Transport::direct(Duration::from_secs(1)));
+        let http = http.as_ref().map_err(|reason| Unanswered { connected: false, reason: reason.clone() })?;
         let headers = headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let request = SignedRequest { method, url: url.to_owned(), headers, body: bytes::Bytes::new() };
         match http.send(&request, limit).await {
             Ok(answer) => {
                 Ok(Answer { status: answer.status, body: String::from_utf8_lossy(&answer.body).into_owned() })
             }
-            Err(SendError::Connect(reason) | SendError::NoAnswer(reason)) => Err(reason),
-            Err(SendError::TimedOut) => Err(format!("no answer within {limit:?}")),
+            Err(SendError::Connect(reason)) => Err(Unanswered { connected: false, reason }),
+            Err(SendError::NoAnswer(reason)) => Err(Unanswered { connected: true, reason }),
+            Err(SendError::TimedOut) => {
+                Err(Unanswered { connected: true, reason: format!("no answer within {limit:?}") })
+            }
         }
     }
 }

@@ -1,15 +1,16 @@
 //! The RAM role of the ECS instance the program runs on, from the instance metadata service: an IMDSv2
 //! token first (`PUT /latest/api/token`), IMDSv1 without one when the service refuses tokens (unless
 //! `ALIBABA_CLOUD_IMDSV1_DISABLED=true`); the role from `ALIBABA_CLOUD_ECS_METADATA`, or the one the
-//! service names. Skipped when `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`. Every request has a second:
-//! off Alibaba Cloud nothing answers, and the chain moves on without hanging.
+//! service names. Skipped when `ALIBABA_CLOUD_ECS_METADATA_DISABLED=true`. A second to connect, a second
+//! more to answer: off Alibaba Cloud nothing can be reached, and the chain moves on without hanging.
 
 use std::time::Duration;
 
 use super::{Context, Credentials, CredentialsError, CredentialsFuture, ProvideCredentials, temporary};
 
 const PROVIDER: &str = "ECS RAM role";
-const LIMIT: Duration = Duration::from_secs(1);
+/// Connecting (one second, set on the HTTP client) and reading the answer (one more).
+const LIMIT: Duration = Duration::from_secs(2);
 const TOKEN_TTL_SECONDS: &str = "21600";
 const ROLES: &str = "/latest/meta-data/ram/security-credentials/";
 
@@ -51,22 +52,25 @@ impl EcsRamRole {
         temporary::read(PROVIDER, &format!("{base}, role `{role}`"), &body)
     }
 
-    /// An IMDSv2 token; `None` to go on with IMDSv1. A service that cannot be reached is an error at once.
+    /// An IMDSv2 token; `None` to go on with IMDSv1 when the service gives none. A service that cannot be
+    /// reached at all is "not configured" at once: there is nothing to fall back to.
     async fn token(&self, base: &str) -> Result<Option<String>, CredentialsError> {
         let url = format!("{base}/latest/api/token");
         let ttl = [("X-aliyun-ecs-metadata-token-ttl-seconds", TOKEN_TTL_SECONDS)];
-        let answer =
-            self.context.request("PUT", &url, &ttl, LIMIT).await.map_err(|reason| CredentialsError::NotConfigured {
-                provider: PROVIDER,
-                reason: format!("no metadata service at {base}: {reason}"),
-            })?;
-        if answer.status == 200 && !answer.body.trim().is_empty() {
-            return Ok(Some(answer.body.trim().to_owned()));
-        }
+        let refused = match self.context.request("PUT", &url, &ttl, LIMIT).await {
+            Ok(answer) if answer.status == 200 && !answer.body.trim().is_empty() => {
+                return Ok(Some(answer.body.trim().to_owned()));
+            }
+            Ok(answer) => format!("HTTP {}", answer.status),
+            Err(unanswered) if !unanswered.connected => {
+                let reason = format!("no metadata service at {base}: {unanswered}");
+                return Err(CredentialsError::NotConfigured { provider: PROVIDER, reason });
+            }
+            Err(unanswered) => unanswered.reason,
+        };
         if self.context.is_true("ALIBABA_CLOUD_IMDSV1_DISABLED") {
             return Err(fail(format!(
-                "{base} gave no IMDSv2 token (HTTP {}), and IMDSv1 is disabled by ALIBABA_CLOUD_IMDSV1_DISABLED",
-                answer.status
+                "{base} gave no IMDSv2 token ({refused}), and IMDSv1 is disabled by ALIBABA_CLOUD_IMDSV1_DISABLED"
             )));
         }
         Ok(None)

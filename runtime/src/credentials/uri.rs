@@ -16,9 +16,9 @@ pub struct CredentialsUri {
 }
 
 impl std::fmt::Debug for CredentialsUri {
-    // The URI may carry a token in its query: shown without it.
+    // The URI may carry secrets: shown as `shown` shows it.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let uri = self.uri.as_deref().map(|uri| uri.split('?').next().unwrap_or_default());
+        let uri = self.uri.as_deref().map(shown);
         f.debug_struct("CredentialsUri").field("context", &self.context).field("uri", &uri).finish()
     }
 }
@@ -41,11 +41,10 @@ impl CredentialsUri {
             let reason = "ALIBABA_CLOUD_CREDENTIALS_URI is not set".to_owned();
             return Err(CredentialsError::NotConfigured { provider: PROVIDER, reason });
         };
-        // The URI may carry a token of its own in its query: errors show it without.
-        let shown = uri.split('?').next().unwrap_or_default().to_owned();
+        let shown = shown(&uri);
         let fail =
             |message: String| CredentialsError::Fetch { provider: PROVIDER, message: format!("{shown}: {message}") };
-        let answer = self.context.request("GET", &uri, &[], LIMIT).await.map_err(fail)?;
+        let answer = self.context.request("GET", &uri, &[], LIMIT).await.map_err(|e| fail(e.to_string()))?;
         if answer.status != 200 {
             return Err(fail(format!("HTTP {}", answer.status)));
         }
@@ -53,8 +52,28 @@ impl CredentialsUri {
     }
 }
 
+/// `uri` without what may be secret in it: a query (a token) and user information (`user:password@`).
+fn shown(uri: &str) -> String {
+    let without_query = uri.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = without_query.split_once("://").unwrap_or(("", without_query));
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let scheme = if scheme.is_empty() { String::new() } else { format!("{scheme}://") };
+    if path.is_empty() { format!("{scheme}{host}") } else { format!("{scheme}{host}/{path}") }
+}
+
 impl ProvideCredentials for CredentialsUri {
     fn provide_credentials(&self) -> CredentialsFuture<'_> {
         Box::pin(self.fetch())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn what_may_be_secret_in_a_uri_is_not_shown() {
+        assert_eq!(super::shown("http://user:pass@host:8080/creds?token=t#f"), "http://host:8080/creds");
+        assert_eq!(super::shown("https://host"), "https://host");
+        assert_eq!(super::shown("not a uri?x"), "not a uri");
     }
 }
