@@ -10,8 +10,9 @@ use crate::{Config, RetryPolicy, sts};
 
 const PROVIDER: &str = "AssumeRole";
 
-/// The shortest session STS grants, and the default.
+/// The shortest and longest sessions STS grants, and the default.
 const MIN_DURATION: u64 = 900;
+const MAX_DURATION: u64 = 43_200;
 const DEFAULT_DURATION: u64 = 3600;
 
 /// The settings of the session both [`AssumeRole`] and [`super::Oidc`] take, as builder methods of a type
@@ -81,10 +82,18 @@ impl RoleSession {
             })
     }
 
+    /// The duration as the STS client takes it (checked to be at most [`MAX_DURATION`]).
+    pub fn duration_i64(&self) -> i64 {
+        i64::try_from(self.duration_seconds).unwrap_or(i64::MAX)
+    }
+
     /// Refuses a duration STS would refuse, before asking it.
     pub fn check(&self, provider: &'static str) -> Result<(), CredentialsError> {
-        if self.duration_seconds < MIN_DURATION {
-            let message = format!("a session lasts at least {MIN_DURATION} seconds, not {}", self.duration_seconds);
+        if !(MIN_DURATION..=MAX_DURATION).contains(&self.duration_seconds) {
+            let message = format!(
+                "a session lasts at least {MIN_DURATION} seconds and at most {MAX_DURATION}, not {}",
+                self.duration_seconds
+            );
             return Err(CredentialsError::Invalid { provider, message });
         }
         Ok(())
@@ -102,6 +111,8 @@ impl RoleSession {
             .endpoint(endpoint)
             .shared_credentials(credentials)
             .environment(context.shared_env())
+            // As the vendor's libraries sign STS calls.
+            .signature_version(crate::sign::SignatureVersion::V1)
             .retry_policy(RetryPolicy::new(3))
             .connect_timeout(Duration::from_secs(5))
             .attempt_timeout(Duration::from_secs(10))
@@ -166,7 +177,7 @@ impl AssumeRole {
         };
         let mut call = client
             .assume_role(self.session.role_arn.clone(), self.session.session_name(&self.context))
-            .duration_seconds(self.session.duration_seconds as i64);
+            .duration_seconds(self.session.duration_i64());
         if let Some(policy) = &self.session.policy {
             call = call.policy(policy.clone());
         }

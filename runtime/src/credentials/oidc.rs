@@ -92,7 +92,7 @@ impl Oidc {
         let mut call = client
             .assume_role_with_oidc(self.provider_arn.clone(), self.session.role_arn.clone(), token.to_owned())
             .role_session_name(self.session.session_name(&self.context))
-            .duration_seconds(self.session.duration_seconds as i64);
+            .duration_seconds(self.session.duration_i64());
         if let Some(policy) = &self.session.policy {
             call = call.policy(policy.clone());
         }
