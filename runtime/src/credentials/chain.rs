@@ -1,7 +1,8 @@
 //! The default credential chain, in the vendor's order: environment variables, an OIDC token (RRSA), the
 //! CLI profile file, the INI credentials file, the ECS instance's RAM role, a credentials URI. The first
-//! source that produces credentials wins and is remembered: later calls go straight to it. When none does,
-//! the error lists why each one did not.
+//! source that produces credentials wins and is remembered: later calls go straight to it — unless a source
+//! before it is set up but failed, which is then tried again next time. When none works, the error lists
+//! why each one did not.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,18 +75,30 @@ impl DefaultChain {
             return provider.provide_credentials().await;
         }
         let mut reasons = Vec::with_capacity(self.providers.len());
+        // Whether a source before the one that works is set up but failed (an STS outage, say).
+        let mut one_failed = false;
         for (at, provider) in self.providers.iter().enumerate() {
             match provider.provide_credentials().await {
                 Ok(creds) => {
-                    self.chosen.store(at, Ordering::Release);
-                    tracing::info!(
-                        provider = creds.provider(),
-                        access_key_id = creds.access_key_id(),
-                        "credentials found"
-                    );
+                    let (provider, access_key_id) = (creds.provider(), creds.access_key_id());
+                    if one_failed {
+                        // Not kept: the failed source is tried again next time rather than silently replaced.
+                        tracing::warn!(
+                            provider,
+                            access_key_id,
+                            earlier = reasons.join("; "),
+                            "credentials found after a source that is set up failed"
+                        );
+                    } else {
+                        self.chosen.store(at, Ordering::Release);
+                        tracing::info!(provider, access_key_id, "credentials found");
+                    }
                     return Ok(creds);
                 }
-                Err(e) => reasons.push(e.to_string()),
+                Err(e) => {
+                    one_failed |= !matches!(e, CredentialsError::NotConfigured { .. });
+                    reasons.push(e.to_string());
+                }
             }
         }
         Err(CredentialsError::NotFound(reasons))
@@ -139,5 +152,26 @@ mod tests {
         {
             assert!(err.contains(part), "{err}");
         }
+    }
+
+    /// Fails like a source that is set up but cannot fetch (STS down), counting its calls.
+    #[derive(Debug, Default)]
+    struct Down(std::sync::atomic::AtomicU64);
+
+    impl ProvideCredentials for Down {
+        fn provide_credentials(&self) -> CredentialsFuture<'_> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async { Err(CredentialsError::Fetch { provider: "down", message: "STS unreachable".into() }) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fallback_after_a_failed_source_is_not_remembered() {
+        let down = Arc::new(Down::default());
+        let chain = DefaultChain::from_providers(vec![Box::new(down.clone()), Box::new(Credentials::new("next", "s"))]);
+        for _ in 0..2 {
+            assert_eq!(chain.provide_credentials().await.unwrap().access_key_id(), "next");
+        }
+        assert_eq!(down.0.load(Ordering::SeqCst), 2, "the failed source is tried again");
     }
 }
