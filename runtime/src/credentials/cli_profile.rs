@@ -165,39 +165,40 @@ impl CliProfile {
         let profile = profiles.get(name)?;
         let mode = profile.text("mode").unwrap_or("AK");
         let label = format!("CLI profile \"{name}\" ({mode})");
-        let temporary: SharedCredentials = match mode {
+        let fetching: SharedCredentials = match mode {
             "AK" | "StsToken" => return Ok(Arc::new(static_credentials(&profile, mode)?.with_provider(label))),
             "RamRoleArn" => {
                 let source =
                     Credentials::new(profile.required("access_key_id")?, profile.required("access_key_secret")?);
-                Arc::new(Cached::new(self.assume_role(&profile, Arc::new(source))?))
+                Arc::new(self.assume_role(&profile, Arc::new(source))?)
             }
             "ChainableRamRoleArn" => {
                 let source = self.build(profiles, profile.required("source_profile")?, via)?;
-                Arc::new(Cached::new(self.assume_role(&profile, source)?))
+                Arc::new(self.assume_role(&profile, source)?)
             }
             "EcsRamRole" => {
                 let role = EcsRamRole::new(self.context.clone());
-                Arc::new(Cached::new(match profile.text("ram_role_name") {
+                Arc::new(match profile.text("ram_role_name") {
                     Some(r) => role.with_role(r),
                     None => role,
-                }))
+                })
             }
-            "OIDC" => Arc::new(Cached::new(self.oidc(&profile)?)),
+            "OIDC" => Arc::new(self.oidc(&profile)?),
             "External" => {
                 let command = External::new(profile.required("process_command")?);
                 let limit = profile.number("timeout")?.map(Duration::from_secs);
-                Arc::new(Cached::new(match limit {
+                Arc::new(match limit {
                     Some(limit) => command.with_time_limit(limit),
                     None => command,
-                }))
+                })
             }
             "CloudSSO" | "OAuth" => {
                 return Err(profile.invalid(format!("uses mode `{mode}`, which acsgen does not support yet")));
             }
             other => return Err(profile.invalid(format!("uses mode `{other}`, which acsgen does not know"))),
         };
-        Ok(Arc::new(Labelled { inner: temporary, label }))
+        // Labelled inside the cache: what it keeps, and its errors once they expire, name the profile.
+        Ok(Arc::new(Cached::new(Labelled { inner: fetching, label })))
     }
 
     fn assume_role(&self, profile: &Profile<'_>, source: SharedCredentials) -> Result<AssumeRole, CredentialsError> {
@@ -309,7 +310,7 @@ mod tests {
         let err = load(env().var("ALIBABA_CLOUD_PROFILE", "odd")).await.unwrap_err().to_string();
         assert!(err.contains("Telepathy"), "{err}");
         let err = load(env().var("ALIBABA_CLOUD_PROFILE", "short")).await.unwrap_err().to_string();
-        assert!(err.contains("at least 900 seconds, not 600"), "{err}");
+        assert!(err.contains("at least 900 seconds and at most 43200, not 600"), "{err}");
         let err = load(env().var("ALIBABA_CLOUD_PROFILE", "nope")).await.unwrap_err().to_string();
         assert!(err.contains("no profile named `nope`"), "{err}");
         let broken = FixedEnvironment::new().var("HOME", "/h").file("/h/.aliyun/config.json", "{\"profiles\": [");

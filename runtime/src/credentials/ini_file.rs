@@ -99,14 +99,14 @@ impl IniFile {
                 section.require("access_key_secret")?,
             ))
         };
-        let temporary: SharedCredentials = match kind.as_str() {
+        let fetching: SharedCredentials = match kind.as_str() {
             "access_key" => return Ok(Arc::new(key()?.with_provider(label))),
             "ecs_ram_role" => {
                 let role = EcsRamRole::new(self.context.clone());
-                Arc::new(Cached::new(match section.get("role_name") {
+                Arc::new(match section.get("role_name") {
                     Some(r) => role.with_role(r),
                     None => role,
-                }))
+                })
             }
             "ram_role_arn" => {
                 let mut role = AssumeRole::new(self.context.clone(), Arc::new(key()?), section.require("role_arn")?);
@@ -116,7 +116,7 @@ impl IniFile {
                 if let Some(policy) = section.get("policy") {
                     role = role.policy(policy);
                 }
-                Arc::new(Cached::new(role))
+                Arc::new(role)
             }
             "oidc_role_arn" => {
                 let (role, provider) = (section.require("role_arn")?, section.require("oidc_provider_arn")?);
@@ -128,7 +128,7 @@ impl IniFile {
                 if let Some(policy) = section.get("policy") {
                     oidc = oidc.policy(policy);
                 }
-                Arc::new(Cached::new(oidc))
+                Arc::new(oidc)
             }
             other => {
                 let (path, name) = (section.path.display(), section.name);
@@ -137,7 +137,8 @@ impl IniFile {
                 )));
             }
         };
-        Ok(Arc::new(Labelled { inner: temporary, label }))
+        // Labelled inside the cache: what it keeps, and its errors once they expire, name the section.
+        Ok(Arc::new(Cached::new(Labelled { inner: fetching, label })))
     }
 }
 
