@@ -442,3 +442,20 @@ fn options(args: &Args, task_id: String) -> ImportOptions {
     }
     options
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use acsgen::credentials::Credentials;
+
+    #[test]
+    fn the_credentials_line_names_the_source_key_and_expiry_only() {
+        let at = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let temporary =
+            Credentials::sts("STS.abc", "the-secret", "the-token").with_expiry(at).with_provider("ECS RAM role");
+        let line = describe_credentials(&temporary);
+        assert_eq!(line, "ECS RAM role, access key STS.abc, expiring 2027-01-15T08:00:00Z (refreshed before then)");
+        let long_term = Credentials::new("LTAIkey", "the-secret").with_provider("environment");
+        assert_eq!(describe_credentials(&long_term), "environment, access key LTAIkey");
+    }
+}
