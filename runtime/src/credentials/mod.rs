@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 pub use assume_role::AssumeRole;
-pub use cache::{Cached, STALE_BEFORE_EXPIRY};
+pub use cache::{Cached, RETRY_AFTER_FAILURE, STALE_BEFORE_EXPIRY};
 pub use chain::DefaultChain;
 pub use cli_profile::{CliProfile, cli_profile_region};
 pub use context::{Context, ECS_METADATA_ENDPOINT, ECS_METADATA_ENDPOINT_VAR, STS_ENDPOINT_VAR};
