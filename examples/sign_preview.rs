@@ -30,8 +30,13 @@ impl Validate for Import {
 impl Operation for Import {
     type Output = serde_json::Value;
     const SERVICE: &'static acsgen::Service = &AICCS;
-    const META: OperationMeta =
-        OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false, anonymous: false };
+    const META: OperationMeta = OperationMeta {
+        action: "ImportTaskNumberDatas",
+        method: Method::Post,
+        idempotent: false,
+        anonymous: false,
+        protocol: acsgen::protocol::Protocol::Rpc,
+    };
     fn encode(&self, p: &mut Params) -> Result<(), EncodeError> {
         p.push(Location::Query, "TaskId", Style::Default, "119181071278")?;
         p.push(Location::Query, "DataType", Style::Default, "JSON")?;

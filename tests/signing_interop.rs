@@ -18,10 +18,20 @@ static SERVICE: Service = Service {
     endpoints: ServiceEndpoints { product: "aiccs", rule: EndpointRule::Central, map: &[] },
 };
 
-const IMPORT: OperationMeta =
-    OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false, anonymous: false };
-const DESCRIBE: OperationMeta =
-    OperationMeta { action: "DescribeThings", method: Method::Get, idempotent: true, anonymous: false };
+const IMPORT: OperationMeta = OperationMeta {
+    action: "ImportTaskNumberDatas",
+    method: Method::Post,
+    idempotent: false,
+    anonymous: false,
+    protocol: acsgen::protocol::Protocol::Rpc,
+};
+const DESCRIBE: OperationMeta = OperationMeta {
+    action: "DescribeThings",
+    method: Method::Get,
+    idempotent: true,
+    anonymous: false,
+    protocol: acsgen::protocol::Protocol::Rpc,
+};
 
 fn verifier() -> ChildServer {
     ChildServer::start(Command::new(python()).arg(python_script("verifier.py")).args([

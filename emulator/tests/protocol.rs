@@ -202,6 +202,7 @@ async fn import_rules_reject_whole_batches() {
                 method: Method::Post,
                 idempotent: false,
                 anonymous: false,
+                protocol: acsgen::protocol::Protocol::Rpc,
             };
             service.execute(&meta, &p).await
         }
@@ -228,11 +229,22 @@ async fn import_rules_reject_whole_batches() {
 
     // Protocol errors with their HTTP statuses: unknown action, bad enum value, missing parameter.
     let service = service(&emulator);
-    let frobnicate = OperationMeta { action: "Frobnicate", method: Method::Post, idempotent: false, anonymous: false };
+    let frobnicate = OperationMeta {
+        action: "Frobnicate",
+        method: Method::Post,
+        idempotent: false,
+        anonymous: false,
+        protocol: acsgen::protocol::Protocol::Rpc,
+    };
     let err = service.execute(&frobnicate, &Params::new()).await.unwrap_err();
     assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidAction.NotFound"), 404));
-    let import_meta =
-        OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false, anonymous: false };
+    let import_meta = OperationMeta {
+        action: "ImportTaskNumberDatas",
+        method: Method::Post,
+        idempotent: false,
+        anonymous: false,
+        protocol: acsgen::protocol::Protocol::Rpc,
+    };
     let mut p = Params::new();
     p.push(Location::Query, "TaskId", Style::Default, &task).unwrap();
     p.push(Location::Query, "DataType", Style::Default, "XML").unwrap();
@@ -302,7 +314,13 @@ async fn a_json_body_member_that_repeats_a_query_parameter_is_refused() {
     let mut p = Params::new();
     p.push(Location::Query, "TaskId", Style::Default, "1").unwrap();
     p.push(Location::Body, "TaskId", Style::Default, "2").unwrap();
-    let meta = OperationMeta { action: "StartAiCallTask", method: Method::Post, idempotent: false, anonymous: false };
+    let meta = OperationMeta {
+        action: "StartAiCallTask",
+        method: Method::Post,
+        idempotent: false,
+        anonymous: false,
+        protocol: acsgen::protocol::Protocol::Rpc,
+    };
     let err = service.execute(&meta, &p).await.unwrap_err();
     assert_eq!((err.code(), err.service_error().unwrap().status()), (Some("InvalidParameter"), 400), "{err}");
     assert!(err.to_string().contains("The parameter `TaskId` is given more than once."), "{err}");

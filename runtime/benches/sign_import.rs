@@ -70,8 +70,13 @@ impl Validate for Import {
 impl Operation for Import {
     type Output = serde_json::Value;
     const SERVICE: &'static acsgen::Service = &SERVICE;
-    const META: OperationMeta =
-        OperationMeta { action: "ImportTaskNumberDatas", method: Method::Post, idempotent: false, anonymous: false };
+    const META: OperationMeta = OperationMeta {
+        action: "ImportTaskNumberDatas",
+        method: Method::Post,
+        idempotent: false,
+        anonymous: false,
+        protocol: acsgen::protocol::Protocol::Rpc,
+    };
     fn encode(&self, p: &mut Params) -> Result<(), EncodeError> {
         p.push(Location::Query, "TaskId", Style::Default, &self.task_id)?;
         p.push(Location::Query, "DataType", Style::Default, self.data_type)?;

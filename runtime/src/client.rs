@@ -16,8 +16,9 @@ use crate::decode::{Decode, decode_response};
 use crate::encode::{EncodeError, EncodedForm, Params};
 use crate::endpoint::{self, Endpoint, EndpointError, ServiceEndpoints};
 use crate::error::{Error, ServiceError};
+use crate::protocol::{self, Body, HttpRequest, Protocol};
 use crate::retry::{Failure, should_retry};
-use crate::sign::{self, SignableRequest, SignatureVersion, v1, v3};
+use crate::sign::{self, v3};
 use crate::transport::{HttpResponse, SendError, SignedRequest};
 use crate::validate::{Validate, Validator};
 
@@ -43,6 +44,8 @@ pub enum Method {
     Put,
     /// `DELETE`.
     Delete,
+    /// `PATCH`.
+    Patch,
 }
 
 impl Method {
@@ -53,6 +56,7 @@ impl Method {
             Method::Post => "POST",
             Method::Put => "PUT",
             Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
         }
     }
 }
@@ -70,6 +74,8 @@ pub struct OperationMeta {
     /// True when the request carries no credentials and no signature: the caller proves who it is some
     /// other way (STS `AssumeRoleWithOIDC` sends an OIDC token). No credentials are asked for.
     pub anonymous: bool,
+    /// The API style, and for ROA the operation's path template.
+    pub protocol: Protocol,
 }
 
 /// A request of one operation. Generated for every operation's request type.
@@ -114,23 +120,11 @@ impl fmt::Debug for ServiceClient {
     }
 }
 
-/// The request body, prepared once and sent by every attempt.
-#[derive(Clone)]
-struct Body {
-    bytes: bytes::Bytes,
-    content_type: Option<&'static str>,
-}
-
-/// How one attempt ended.
-enum Attempt {
-    Done(RawResponse),
-    Failed(AttemptError),
-}
-
+/// Why an attempt failed.
 enum AttemptError {
     Connect(String),
     NoAnswer { reason: String, timed_out: bool },
-    Service(ServiceError),
+    Service(Box<ServiceError>),
     Undecodable { request_id: Option<String>, reason: String },
 }
 
@@ -166,8 +160,8 @@ impl ServiceClient {
 
     /// Validates, encodes, sends and decodes one request.
     pub async fn send<O: Operation>(&self, request: &O) -> Result<O::Output, Error> {
-        let (params, body) = self.prepare(request, None)?;
-        self.send_prepared::<O>(&params, body).await
+        let prepared = self.prepare(request, None)?;
+        self.send_prepared::<O>(prepared).await
     }
 
     /// Like [`send`](Self::send), for a caller that brings the form body already encoded: `request`'s
@@ -175,12 +169,12 @@ impl ServiceClient {
     /// parameters unset; `form` is the body, sent as it is, neither copied nor encoded again, by every
     /// attempt. Signing, retries, time limits and decoding are those of [`send`](Self::send).
     pub async fn send_with_form<O: Operation>(&self, request: &O, form: EncodedForm) -> Result<O::Output, Error> {
-        let (params, body) = self.prepare(request, Some(form))?;
-        self.send_prepared::<O>(&params, body).await
+        let prepared = self.prepare(request, Some(form))?;
+        self.send_prepared::<O>(prepared).await
     }
 
-    async fn send_prepared<O: Operation>(&self, params: &Params, body: Body) -> Result<O::Output, Error> {
-        let raw = self.dispatch(&O::META, params, body).await?;
+    async fn send_prepared<O: Operation>(&self, request: HttpRequest) -> Result<O::Output, Error> {
+        let raw = self.dispatch(&O::META, request).await?;
         let request_id = raw.request_id;
         decode_response(raw.body).map_err(|source| Error::Decode { action: O::META.action, request_id, source })
     }
@@ -195,15 +189,16 @@ impl ServiceClient {
         time: SystemTime,
         nonce: &str,
     ) -> Result<SignedRequest, Error> {
-        let (params, body) = self.prepare(request, None)?;
+        let prepared = self.prepare(request, None)?;
         let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
         let credentials = (!O::META.anonymous).then_some(credentials);
-        Ok(self.sign(&O::META, &params, body, endpoint, credentials, time, nonce, None))
+        self.sign(prepared, endpoint, credentials, time, nonce, None)
     }
 
-    /// What every way of sending shares: the request must be this product's; it is validated and
-    /// encoded; its body is made once, from its parameters or from the `form` the caller brought.
-    fn prepare<O: Operation>(&self, request: &O, form: Option<EncodedForm>) -> Result<(Params, Body), Error> {
+    /// Phase *prepare*, what every way of sending shares: the request must be this product's; it is
+    /// validated and encoded; its body is made once, from its parameters or from the `form` the caller
+    /// brought; its protocol describes the HTTP request.
+    fn prepare<O: Operation>(&self, request: &O, form: Option<EncodedForm>) -> Result<HttpRequest, Error> {
         let action = O::META.action;
         self.same_service::<O>()?;
         Validator::check(request).map_err(|errors| Error::Validation { action, errors })?;
@@ -211,9 +206,21 @@ impl ServiceClient {
         request.encode(&mut params).map_err(|source| Error::Encode { action, source })?;
         let body = match form {
             None => Body::of(&params),
-            Some(form) => Body::form(&params, form).map_err(|source| Error::Encode { action, source })?,
+            Some(form) => Body::form(&params, form),
         };
-        Ok((params, body))
+        self.describe(&O::META, &params, body)
+    }
+
+    /// The protocol's description of `meta`'s request with `params` and `body`.
+    fn describe(
+        &self,
+        meta: &OperationMeta,
+        params: &Params,
+        body: Result<Body, EncodeError>,
+    ) -> Result<HttpRequest, Error> {
+        let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
+        body.and_then(|body| protocol::describe(meta, self.service.version, endpoint.authority(), params, body))
+            .map_err(|source| Error::Encode { action: meta.action, source })
     }
 
     /// A request of another product's operation cannot go through this client.
@@ -236,10 +243,11 @@ impl ServiceClient {
     /// Sends already-encoded parameters for any action of this product, with signing, retries and time
     /// limits; returns the JSON answer. For operations newer than your spec.
     pub async fn execute(&self, meta: &OperationMeta, params: &Params) -> Result<RawResponse, Error> {
-        self.dispatch(meta, params, Body::of(params)).await
+        let request = self.describe(meta, params, Body::of(params))?;
+        self.dispatch(meta, request).await
     }
 
-    async fn dispatch(&self, meta: &OperationMeta, params: &Params, body: Body) -> Result<RawResponse, Error> {
+    async fn dispatch(&self, meta: &OperationMeta, request: HttpRequest) -> Result<RawResponse, Error> {
         let endpoint = self.endpoint.as_ref().map_err(|e| Error::Endpoint(e.clone()))?;
         let span = tracing::info_span!(
             "acsgen.call",
@@ -251,19 +259,18 @@ impl ServiceClient {
             request_id = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.run(meta, params, body, endpoint).instrument(span).await
+        self.run(meta, &request, endpoint).instrument(span).await
     }
 
+    /// The attempts of one call: sign → send → classify → decide, until an answer, a final failure or the
+    /// call's time limit.
     async fn run(
         &self,
         meta: &OperationMeta,
-        params: &Params,
-        body: Body,
+        request: &HttpRequest,
         endpoint: &Endpoint,
     ) -> Result<RawResponse, Error> {
-        let action = meta.action;
         let timeouts = self.config.timeouts();
-        let policy = self.config.retry_policy();
         let started = Instant::now();
         let deadline = timeouts.call.map(|limit| started + limit);
         let mut last_delay = Duration::ZERO;
@@ -271,58 +278,55 @@ impl ServiceClient {
         loop {
             attempt += 1;
             let retried = (attempt > 1).then_some((attempt - 1, last_delay));
-            let request = self.signed_attempt(meta, params, &body, endpoint, retried).await?;
+            let signed = self.signed_attempt(meta, request, endpoint, retried).await?;
             let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let limit = remaining.map_or(timeouts.attempt, |r| r.min(timeouts.attempt));
             let attempt_started = Instant::now();
-            let outcome = self.exchange(action, &request, limit).await;
+            let outcome = self.exchange(meta, &signed, limit).await;
             let latency_ms = attempt_started.elapsed().as_millis() as u64;
             let span = tracing::Span::current();
             span.record("attempts", attempt);
             let failure = match outcome {
-                Attempt::Done(response) => {
-                    span.record("status", response.status);
-                    span.record("latency_ms", started.elapsed().as_millis() as u64);
-                    if let Some(id) = &response.request_id {
-                        span.record("request_id", id.as_str());
-                    }
-                    tracing::debug!(
-                        attempt,
-                        status = response.status,
-                        request_id = response.request_id.as_deref(),
-                        latency_ms,
-                        "call succeeded"
-                    );
-                    return Ok(response);
-                }
-                Attempt::Failed(failure) => failure,
-            };
-            let kind = match &failure {
-                AttemptError::Connect(_) => Failure::Connect,
-                AttemptError::NoAnswer { .. } | AttemptError::Undecodable { .. } => Failure::NoAnswer,
-                AttemptError::Service(e) => Failure::Service(e),
+                Ok(response) => return Ok(succeeded(response, attempt, latency_ms, started)),
+                Err(failure) => failure,
             };
             log_failure(attempt, latency_ms, &failure);
-            let retry = should_retry(&kind, meta.idempotent) && attempt < policy.max_attempts();
-            let delay = match &failure {
-                AttemptError::Service(e) => e.retry_after().unwrap_or_else(|| policy.backoff(attempt, fastrand::f64())),
-                _ => policy.backoff(attempt, fastrand::f64()),
-            };
-            let fits = deadline.is_none_or(|d| Instant::now() + delay < d);
-            if retry && fits {
-                tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-                tokio::time::sleep(delay).await;
-                last_delay = delay;
-                continue;
+            match self.decide(meta, &failure, attempt, deadline) {
+                Decision::Retry(delay) => {
+                    tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                    last_delay = delay;
+                }
+                Decision::Stop => {
+                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    let past_deadline = deadline.is_some_and(|d| Instant::now() >= d);
+                    return Err(self.final_error(meta, failure, started.elapsed(), past_deadline));
+                }
             }
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
-            return Err(self.final_error(
-                meta,
-                failure,
-                started.elapsed(),
-                deadline.is_some_and(|d| Instant::now() >= d),
-            ));
         }
+    }
+
+    /// Phase *decide*: whether a failed attempt is tried again, and after what pause.
+    fn decide(
+        &self,
+        meta: &OperationMeta,
+        failure: &AttemptError,
+        attempt: u32,
+        deadline: Option<Instant>,
+    ) -> Decision {
+        let policy = self.config.retry_policy();
+        let kind = match failure {
+            AttemptError::Connect(_) => Failure::Connect,
+            AttemptError::NoAnswer { .. } | AttemptError::Undecodable { .. } => Failure::NoAnswer,
+            AttemptError::Service(e) => Failure::Service(e),
+        };
+        let retry = should_retry(&kind, meta.idempotent) && attempt < policy.max_attempts();
+        let delay = match failure {
+            AttemptError::Service(e) => e.retry_after().unwrap_or_else(|| policy.backoff(attempt, fastrand::f64())),
+            _ => policy.backoff(attempt, fastrand::f64()),
+        };
+        let fits = deadline.is_none_or(|d| Instant::now() + delay < d);
+        if retry && fits { Decision::Retry(delay) } else { Decision::Stop }
     }
 
     /// One attempt's request, signed with the credentials of the moment (none for an anonymous operation)
@@ -330,8 +334,7 @@ impl ServiceClient {
     async fn signed_attempt(
         &self,
         meta: &OperationMeta,
-        params: &Params,
-        body: &Body,
+        request: &HttpRequest,
         endpoint: &Endpoint,
         retried: Option<(u32, Duration)>,
     ) -> Result<SignedRequest, Error> {
@@ -340,20 +343,23 @@ impl ServiceClient {
             false => Some(self.config.credentials().provide_credentials().await?),
         };
         let nonce = format!("{:032x}", fastrand::u128(..));
-        let (time, body) = (SystemTime::now(), body.clone());
-        Ok(self.sign(meta, params, body, endpoint, credentials.as_ref(), time, &nonce, retried))
+        self.sign(request.clone(), endpoint, credentials.as_ref(), SystemTime::now(), &nonce, retried)
     }
 
-    /// Sends `request` and reads how the attempt ended.
-    async fn exchange(&self, action: &'static str, request: &SignedRequest, limit: Duration) -> Attempt {
+    /// Phase *send* and *classify*: sends `request` and reads how the attempt ended.
+    async fn exchange(
+        &self,
+        meta: &OperationMeta,
+        request: &SignedRequest,
+        limit: Duration,
+    ) -> Result<RawResponse, AttemptError> {
         match self.config.transport().send(request, limit).await {
-            Ok(response) => interpret(action, response),
-            Err(SendError::Connect(reason)) => Attempt::Failed(AttemptError::Connect(reason)),
-            Err(SendError::NoAnswer(reason)) => Attempt::Failed(AttemptError::NoAnswer { reason, timed_out: false }),
-            Err(SendError::TimedOut) => Attempt::Failed(AttemptError::NoAnswer {
-                reason: format!("no answer within {limit:.1?}"),
-                timed_out: true,
-            }),
+            Ok(response) => classify(meta, response),
+            Err(SendError::Connect(reason)) => Err(AttemptError::Connect(reason)),
+            Err(SendError::NoAnswer(reason)) => Err(AttemptError::NoAnswer { reason, timed_out: false }),
+            Err(SendError::TimedOut) => {
+                Err(AttemptError::NoAnswer { reason: format!("no answer within {limit:.1?}"), timed_out: true })
+            }
         }
     }
 
@@ -376,7 +382,7 @@ impl ServiceClient {
                 if let Some(id) = e.request_id() {
                     tracing::Span::current().record("request_id", id);
                 }
-                Error::Service(Box::new(e))
+                Error::Service(e)
             }
             AttemptError::NoAnswer { reason, .. } if !meta.idempotent => Error::OutcomeUnknown { action, reason },
             AttemptError::NoAnswer { timed_out: true, .. } => {
@@ -392,129 +398,82 @@ impl ServiceClient {
         }
     }
 
-    /// Builds and signs one attempt's HTTP request (`credentials` is `None` for an anonymous operation,
-    /// sent with the protocol's parameters and no signature); `retried` is (retries so far, last delay).
-    #[allow(clippy::too_many_arguments)]
+    /// Phase *sign*: one attempt's request, with the retry headers, signed by the configured version
+    /// (`credentials` is `None` for an anonymous operation, sent with the protocol's time and nonce and no
+    /// signature), as it goes on the wire.
     fn sign(
         &self,
-        meta: &OperationMeta,
-        params: &Params,
-        body: Body,
+        mut request: HttpRequest,
         endpoint: &Endpoint,
         credentials: Option<&Credentials>,
         time: SystemTime,
         nonce: &str,
         retried: Option<(u32, Duration)>,
-    ) -> SignedRequest {
-        let timestamp = sign::format_timestamp(time);
-        let mut headers: Vec<(String, String)> = vec![
-            ("host".into(), endpoint.authority().to_owned()),
-            ("x-acs-action".into(), meta.action.to_owned()),
-            ("x-acs-version".into(), self.service.version.to_owned()),
-        ];
-        if let Some(content_type) = body.content_type {
-            headers.push(("content-type".into(), content_type.to_owned()));
-        }
-        headers.extend(params.headers().iter().cloned());
+    ) -> Result<SignedRequest, Error> {
         if let Some((retries, delay)) = retried {
-            headers.push(("x-acs-retry-attempts".into(), retries.to_string()));
-            headers.push(("x-acs-retry-delay".into(), delay.as_millis().to_string()));
+            request.headers.push(("x-acs-retry-attempts".into(), retries.to_string()));
+            request.headers.push(("x-acs-retry-delay".into(), delay.as_millis().to_string()));
         }
-        let mut query: Vec<(String, String)> = Vec::with_capacity(params.query().len() + 10);
-        match self.config.signature_version() {
-            SignatureVersion::V1 => {
-                query.push(("Action".into(), meta.action.to_owned()));
-                query.push(("Version".into(), self.service.version.to_owned()));
-                query.push(("Format".into(), "json".to_owned()));
-                query.extend(params.query().iter().cloned());
-                query.extend(self.v1_params(meta, &query, &body, credentials, &timestamp, nonce));
-            }
-            _ => {
-                query.extend(params.query().iter().cloned());
-                let request = SignableRequest {
-                    method: meta.method.as_str(),
-                    path: "/",
-                    query: &query,
-                    headers: &headers,
-                    body: &body.bytes,
-                };
-                let added = match credentials {
-                    Some(credentials) => v3::sign(&request, &credentials.signing_key(), &timestamp, nonce).headers,
-                    None => v3::unsigned_headers(&body.bytes, &timestamp, nonce),
-                };
-                headers.extend(added);
-            }
-        }
+        let key = credentials.map(Credentials::signing_key);
+        let timestamp = sign::format_timestamp(time);
+        let added = sign::sign(self.config.signature_version(), &request, key.as_ref(), &timestamp, nonce)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let HttpRequest { method, path, mut query, mut headers, body, .. } = request;
+        query.extend(added.query);
+        headers.extend(added.headers);
         headers.push(("user-agent".into(), self.config.user_agent().to_owned()));
         headers.push(("accept".into(), "application/json".into()));
         let mut url = endpoint.base_url();
+        url.pop();
+        url.push_str(&path);
         if !query.is_empty() {
             url.push('?');
             url.push_str(&v3::canonical_query(&query));
         }
-        SignedRequest { method: meta.method.as_str(), url, headers, body: body.bytes }
-    }
-
-    /// The V1 parameters an attempt adds to `query`: the signature's, or for an anonymous operation only
-    /// the time and nonce.
-    fn v1_params(
-        &self,
-        meta: &OperationMeta,
-        query: &[(String, String)],
-        body: &Body,
-        credentials: Option<&Credentials>,
-        timestamp: &str,
-        nonce: &str,
-    ) -> Vec<(String, String)> {
-        match credentials {
-            Some(credentials) => {
-                let signed: Vec<(String, String)> = query.iter().cloned().chain(body.form_pairs()).collect();
-                v1::sign(meta.method.as_str(), &signed, &credentials.signing_key(), timestamp, nonce).params
-            }
-            None => vec![("Timestamp".into(), timestamp.to_owned()), ("SignatureNonce".into(), nonce.to_owned())],
-        }
+        Ok(SignedRequest { method: method.as_str(), url, headers, body: body.bytes() })
     }
 }
 
-const FORM: &str = "application/x-www-form-urlencoded";
-
-impl Body {
-    /// The body `params` make: their form parameters, else their JSON body, else nothing.
-    fn of(params: &Params) -> Self {
-        if let Some(form) = params.form_body() {
-            return Body { bytes: form, content_type: Some(FORM) };
-        }
-        if let Some(json) = params.json_body() {
-            return Body { bytes: json.into(), content_type: Some("application/json; charset=utf-8") };
-        }
-        Body { bytes: bytes::Bytes::new(), content_type: None }
-    }
-
-    /// `form` as the body of a request whose `params` must then have no body of their own.
-    fn form(params: &Params, form: EncodedForm) -> Result<Self, EncodeError> {
-        let mut own: Vec<&str> = params.form().iter().map(|(name, _)| name.as_str()).collect();
-        own.extend(params.json_body().is_some().then_some("(the JSON body)"));
-        if !own.is_empty() {
-            return Err(EncodeError::new(format!(
-                "the form body was given already encoded, and the request sets its own body too ({}): leave those unset",
-                own.join(", ")
-            )));
-        }
-        Ok(Body { bytes: form.into_bytes(), content_type: Some(FORM) })
-    }
-
-    /// The form's pairs, decoded (none for another body): what a V1 signature signs.
-    fn form_pairs(&self) -> Vec<(String, String)> {
-        if self.content_type == Some(FORM) { EncodedForm::new(self.bytes.clone()).decoded() } else { Vec::new() }
-    }
+/// After a failed attempt: try again after a pause, or stop.
+enum Decision {
+    Retry(Duration),
+    Stop,
 }
 
-/// Reads an HTTP answer: an error status, or `"Success": false` in a 200, is a service error.
-fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
+/// Records a successful attempt on the call's span and in the log.
+fn succeeded(response: RawResponse, attempt: u32, latency_ms: u64, started: Instant) -> RawResponse {
+    let span = tracing::Span::current();
+    span.record("status", response.status);
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    if let Some(id) = &response.request_id {
+        span.record("request_id", id.as_str());
+    }
+    tracing::debug!(
+        attempt,
+        status = response.status,
+        request_id = response.request_id.as_deref(),
+        latency_ms,
+        "call succeeded"
+    );
+    response
+}
+
+/// Phase *classify*: reads an HTTP answer. An error status, or `"Success": false` in a 200, is a service
+/// error; an empty 2xx body is JSON `null` for a ROA-style operation (whose response may be empty) and
+/// unreadable for an RPC one (which always answers with an object).
+fn classify(meta: &OperationMeta, response: HttpResponse) -> Result<RawResponse, AttemptError> {
     let HttpResponse { status, retry_after, body } = response;
+    let action = meta.action;
     // The raw text is kept only for errors (it goes into ServiceError).
-    let raw = || String::from_utf8_lossy(&body).into_owned();
-    let parsed: Option<Value> = serde_json::from_slice(&body).ok();
+    let refused = |value: &Value| {
+        let raw = String::from_utf8_lossy(&body).into_owned();
+        AttemptError::Service(Box::new(ServiceError::from_body(action, status, value, raw, retry_after)))
+    };
+    let may_be_empty = matches!(meta.protocol, Protocol::Roa { .. }) && status < 300;
+    let parsed: Option<Value> = match body.is_empty() && may_be_empty {
+        true => Some(Value::Null),
+        false => serde_json::from_slice(&body).ok(),
+    };
     if status >= 400 {
         let value = match parsed {
             Some(v @ Value::Object(_)) => v,
@@ -522,16 +481,10 @@ fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
                 serde_json::json!({ "Message": format!("HTTP {status} with a body that is not a JSON object ({} bytes)", body.len()) })
             }
         };
-        return Attempt::Failed(AttemptError::Service(ServiceError::from_body(
-            action,
-            status,
-            &value,
-            raw(),
-            retry_after,
-        )));
+        return Err(refused(&value));
     }
     let Some(value) = parsed else {
-        return Attempt::Failed(AttemptError::Undecodable {
+        return Err(AttemptError::Undecodable {
             request_id: None,
             reason: format!("HTTP {status} with a body that is not JSON ({} bytes)", body.len()),
         });
@@ -542,16 +495,10 @@ fn interpret(action: &'static str, response: HttpResponse) -> Attempt {
         _ => false,
     };
     if failed {
-        return Attempt::Failed(AttemptError::Service(ServiceError::from_body(
-            action,
-            status,
-            &value,
-            raw(),
-            retry_after,
-        )));
+        return Err(refused(&value));
     }
     let request_id = value.get("RequestId").and_then(Value::as_str).map(str::to_owned);
-    Attempt::Done(RawResponse { status, request_id, body: value })
+    Ok(RawResponse { status, request_id, body: value })
 }
 
 fn log_failure(attempt: u32, latency_ms: u64, failure: &AttemptError) {
@@ -581,6 +528,7 @@ mod tests {
     use super::*;
     use crate::encode::{Location, Style};
     use crate::endpoint::{EndpointRule, ServiceEndpoints};
+    use crate::sign::SignatureVersion;
     use crate::validate::Validator;
 
     static SERVICE: Service = Service {
@@ -604,8 +552,13 @@ mod tests {
     impl Operation for Load {
         type Output = serde_json::Value;
         const SERVICE: &'static Service = &SERVICE;
-        const META: OperationMeta =
-            OperationMeta { action: "Load", method: Method::Post, idempotent: false, anonymous: false };
+        const META: OperationMeta = OperationMeta {
+            action: "Load",
+            method: Method::Post,
+            idempotent: false,
+            anonymous: false,
+            protocol: Protocol::Rpc,
+        };
         fn encode(&self, params: &mut Params) -> Result<(), EncodeError> {
             params.push(Location::Query, "Id", Style::Default, &self.id)?;
             if let Some(items) = &self.items {
@@ -626,10 +579,10 @@ mod tests {
     }
 
     fn signed(client: &ServiceClient, request: &Load, form: Option<EncodedForm>) -> Result<SignedRequest, Error> {
-        let (params, body) = client.prepare(request, form)?;
+        let prepared = client.prepare(request, form)?;
         let endpoint = client.endpoint().unwrap();
         let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        Ok(client.sign(&Load::META, &params, body, endpoint, Some(&Credentials::new("id", "secret")), time, "n", None))
+        client.sign(prepared, endpoint, Some(&Credentials::new("id", "secret")), time, "n", None)
     }
 
     /// A form body brought already encoded is sent, and signed, exactly as the request's own form
@@ -641,12 +594,91 @@ mod tests {
             let client = client(version);
             let typed = Load { id: "x1".into(), items: Some(items.clone()) };
             let expected = signed(&client, &typed, None).unwrap();
-            let form = EncodedForm::new(client.prepare(&typed, None).unwrap().1.bytes);
+            let form = EncodedForm::new(client.prepare(&typed, None).unwrap().body.bytes());
             let bare = Load { id: "x1".into(), items: None };
             let got = signed(&client, &bare, Some(form)).unwrap();
             assert_eq!(got, expected, "{version:?}");
             assert!(got.url.contains("Signature=") || got.header("authorization").is_some());
         }
+    }
+
+    /// A ROA operation: a path parameter and a JSON body.
+    struct Scale {
+        cluster: String,
+        count: i64,
+    }
+
+    impl Validate for Scale {
+        fn validate(&self, _: &mut Validator) {}
+    }
+
+    impl Operation for Scale {
+        type Output = serde_json::Value;
+        const SERVICE: &'static Service = &SERVICE;
+        const META: OperationMeta = OperationMeta {
+            action: "ScaleCluster",
+            method: Method::Put,
+            idempotent: false,
+            anonymous: false,
+            protocol: Protocol::Roa { path: "/clusters/{ClusterId}/scale" },
+        };
+        fn encode(&self, params: &mut Params) -> Result<(), EncodeError> {
+            params.push(Location::Path, "ClusterId", Style::Default, &self.cluster)?;
+            params.push(Location::Query, "dry", Style::Default, "1")?;
+            params.set_json_body(&serde_json::json!({ "count": self.count, "tags": [{"k": "v"}] }))
+        }
+    }
+
+    #[test]
+    fn a_roa_request_goes_to_its_encoded_path_with_a_json_body_and_signs_that_path() {
+        let client = client(SignatureVersion::V3);
+        let request = Scale { cluster: "c 1/ä".into(), count: 3 };
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let signed = client.build_request(&request, &Credentials::new("id", "secret"), time, "n").unwrap();
+        assert_eq!(signed.method, "PUT");
+        assert_eq!(signed.url, "http://127.0.0.1:9/clusters/c%201%2F%C3%A4/scale?dry=1");
+        assert_eq!(signed.body.as_ref(), br#"{"count":3,"tags":[{"k":"v"}]}"#);
+        assert_eq!(signed.header("content-type"), Some(protocol::JSON));
+        assert_eq!(signed.header("x-acs-action"), Some("ScaleCluster"));
+        // The service's check: the canonical URI is the path as sent.
+        let path = "/clusters/c%201%2F%C3%A4/scale";
+        let (headers, names) = v3::canonical_headers(&signed.headers, v3::is_signed_by_default);
+        let hash = signed.header("x-acs-content-sha256").unwrap();
+        let canonical = v3::canonical_request("PUT", path, "dry=1", &headers, &names, hash);
+        let signature = v3::signature("secret", &v3::string_to_sign(&canonical));
+        assert!(signed.header("authorization").unwrap().ends_with(&format!("Signature={signature}")));
+    }
+
+    #[test]
+    fn v1_refuses_a_roa_request_before_sending_it() {
+        let client = client(SignatureVersion::V1);
+        let request = Scale { cluster: "c1".into(), count: 3 };
+        let err =
+            client.build_request(&request, &Credentials::new("id", "secret"), SystemTime::now(), "n").unwrap_err();
+        assert!(err.is_not_sent(), "{err}");
+        assert!(err.to_string().contains("ScaleCluster") && err.to_string().contains("V3"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_answer_is_null_for_roa_and_unreadable_for_rpc() {
+        let empty = || HttpResponse { status: 200, retry_after: None, body: bytes::Bytes::new() };
+        let roa = classify(&Scale::META, empty()).ok().unwrap();
+        assert_eq!(roa.body, Value::Null);
+        assert!(matches!(classify(&Load::META, empty()), Err(AttemptError::Undecodable { .. })));
+        let listed = HttpResponse { status: 200, retry_after: None, body: bytes::Bytes::from_static(b"[1,2]") };
+        assert_eq!(classify(&Scale::META, listed).ok().unwrap().body, serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn a_request_carries_one_body() {
+        let mut params = Params::new();
+        params.push(Location::Form, "A", Style::Default, "1").unwrap();
+        params.set_binary_body(&b"raw"[..]);
+        let err = Body::of(&params).unwrap_err();
+        assert!(err.to_string().contains("one body"), "{err}");
+        let mut params = Params::new();
+        params.set_binary_body(&b"\x89PNG"[..]);
+        assert_eq!(Body::of(&params).unwrap(), Body::Binary(bytes::Bytes::from_static(b"\x89PNG")));
     }
 
     #[test]

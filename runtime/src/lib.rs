@@ -20,8 +20,8 @@
 //! What a generated client calls: [`ServiceClient`] (the call pipeline: validate, encode, sign, send,
 //! retry, decode), configured by a [`Config`] with its [`RetryPolicy`], failing with an [`Error`]. The
 //! parts a user may reach for directly have a module each: [`credentials`] (providers and the vendor's
-//! default chain), [`sign`] (V3 and V1 signatures, sans-I/O), [`encode`] (parameter styles,
-//! percent-encoding), [`endpoint`], [`validate`], [`decode`] and [`redact`].
+//! default chain), [`protocol`] (RPC and ROA requests), [`sign`] (V3 and V1 signatures, sans-I/O),
+//! [`encode`] (parameter styles, percent-encoding), [`endpoint`], [`validate`], [`decode`] and [`redact`].
 
 mod client;
 mod config;
@@ -30,6 +30,7 @@ pub mod decode;
 pub mod encode;
 pub mod endpoint;
 mod error;
+pub mod protocol;
 pub mod redact;
 mod retry;
 pub mod sign;
@@ -79,6 +80,7 @@ pub use transport::SignedRequest;
 /// What generated code reaches through the `crate = "…"` path; not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use bytes;
     pub use serde;
     pub use serde_json;
 }

@@ -93,6 +93,13 @@ impl<T: Redact> Redact for Vec<T> {
     }
 }
 
+/// Raw bytes (an upload) show their size only.
+impl Redact for bytes::Bytes {
+    fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.len())
+    }
+}
+
 /// Maps keep their keys visible (they name variables, not values) and hide every value.
 impl<T: Redact> Redact for BTreeMap<String, T> {
     fn fmt_redacted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -131,5 +138,7 @@ mod tests {
         let mut vars = BTreeMap::new();
         vars.insert("name".to_owned(), "Tom".to_owned());
         assert_eq!(format!("{:?}", Redacted(&vars)), r#"{"name": <redacted>}"#);
+        let upload = Some(bytes::Bytes::from_static(b"\x89PNG"));
+        assert_eq!(format!("{:?}", Redacted(&upload)), "Some(<4 bytes>)");
     }
 }

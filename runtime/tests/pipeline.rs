@@ -379,6 +379,7 @@ async fn anonymous_operations_are_sent_unsigned() {
         method: acsgen::Method::Post,
         idempotent: false,
         anonymous: true,
+        protocol: acsgen::protocol::Protocol::Rpc,
     };
     for version in [SignatureVersion::V3, SignatureVersion::V1] {
         let server = ScriptedServer::start(vec![Step::ok()]).await;

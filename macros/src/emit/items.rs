@@ -508,7 +508,7 @@ pub fn operation(w: &mut Writer<'_>, op: &Op, index: usize, declared: &[usize]) 
     };
     let _ = writeln!(
         w.out,
-        "const META: {rt}::OperationMeta = {rt}::OperationMeta {{ action: {}, method: {rt}::Method::{method}, idempotent: {}, anonymous: {} }};",
+        "const META: {rt}::OperationMeta = {rt}::OperationMeta {{ action: {}, method: {rt}::Method::{method}, idempotent: {}, anonymous: {}, protocol: {rt}::protocol::Protocol::Rpc }};",
         lit(&op.action),
         op.idempotent,
         op.anonymous

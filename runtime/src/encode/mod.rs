@@ -22,6 +22,9 @@ pub enum Location {
     Header,
     /// `in: body`: a member of a JSON body.
     Body,
+    /// `in: path`: a segment of a ROA-style path template (`/clusters/{ClusterId}`), percent-encoded when
+    /// substituted.
+    Path,
 }
 
 /// How a list or object is turned into string parameters (the metadata's `style`).
@@ -72,7 +75,17 @@ pub struct Params {
     query: Vec<(String, String)>,
     form: Vec<(String, String)>,
     headers: Vec<(String, String)>,
+    path: Vec<(String, String)>,
     body: Option<serde_json::Map<String, serde_json::Value>>,
+    whole_body: Option<WholeBody>,
+}
+
+/// A body given as one parameter (ROA's `body`, a V3-style file's raw upload), rather than built from
+/// members.
+#[derive(Clone, PartialEq)]
+enum WholeBody {
+    Json(serde_json::Value),
+    Binary(bytes::Bytes),
 }
 
 impl fmt::Debug for Params {
@@ -83,7 +96,9 @@ impl fmt::Debug for Params {
             .field("query", &names(&self.query))
             .field("form", &names(&self.form))
             .field("headers", &names(&self.headers))
+            .field("path", &names(&self.path))
             .field("body", &self.body.as_ref().map(|b| b.keys().cloned().collect::<Vec<_>>()))
+            .field("whole_body", &self.whole_body.as_ref().map(|_| "<set>"))
             .finish()
     }
 }
@@ -115,6 +130,7 @@ impl Params {
         let target = match location {
             Location::Query => &mut self.query,
             Location::Form => &mut self.form,
+            Location::Path => &mut self.path,
             _ => &mut self.headers,
         };
         encode_styled(name, style, value, target).map_err(|e| e.at(name))
@@ -135,6 +151,33 @@ impl Params {
         &self.headers
     }
 
+    /// Path parameters (name, unencoded value), for the path template.
+    pub fn path(&self) -> &[(String, String)] {
+        &self.path
+    }
+
+    /// Sets the whole JSON body (any top-level kind: object, array, string …); unset (`null`) sends none.
+    pub fn set_json_body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
+        let value = serde_json::to_value(value).map_err(|e| EncodeError::new(e.to_string()).at("body"))?;
+        if !value.is_null() {
+            self.whole_body = Some(WholeBody::Json(value));
+        }
+        Ok(())
+    }
+
+    /// Sets the whole body to raw bytes, sent as `application/octet-stream`.
+    pub fn set_binary_body(&mut self, bytes: impl Into<bytes::Bytes>) {
+        self.whole_body = Some(WholeBody::Binary(bytes.into()));
+    }
+
+    /// The raw bytes set by [`set_binary_body`](Self::set_binary_body).
+    pub fn binary_body(&self) -> Option<&bytes::Bytes> {
+        match &self.whole_body {
+            Some(WholeBody::Binary(bytes)) => Some(bytes),
+            _ => None,
+        }
+    }
+
     /// Adds a query parameter that is already text (the protocol's own parameters).
     pub fn push_query(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.query.push((name.into(), value.into()));
@@ -148,6 +191,7 @@ impl Params {
             Location::Query => self.query.push(pair),
             Location::Form => self.form.push(pair),
             Location::Header => self.headers.push(pair),
+            Location::Path => self.path.push(pair),
             Location::Body => {
                 self.body.get_or_insert_with(Default::default).insert(pair.0, serde_json::Value::String(pair.1));
             }
@@ -174,8 +218,12 @@ impl Params {
         Some(out.into())
     }
 
-    /// The JSON body (`in: body` parameters), compact.
+    /// The JSON body, compact: the whole body set by [`set_json_body`](Self::set_json_body), else an
+    /// object of the `in: body` members.
     pub fn json_body(&self) -> Option<Vec<u8>> {
+        if let Some(WholeBody::Json(value)) = &self.whole_body {
+            return Some(serde_json::to_vec(value).unwrap_or_default());
+        }
         self.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default())
     }
 }

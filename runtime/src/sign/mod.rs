@@ -7,6 +7,8 @@ pub mod v3;
 
 use std::time::SystemTime;
 
+use crate::protocol::{HttpRequest, Protocol};
+
 /// Which signature scheme a client uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -45,7 +47,7 @@ pub fn parse_timestamp(text: &str) -> Result<SystemTime, String> {
 pub struct SignableRequest<'a> {
     /// HTTP method, e.g. `POST`.
     pub method: &'a str,
-    /// The path, `/` for RPC-style APIs.
+    /// The path as sent, percent-encoded: `/` for RPC-style APIs. It is the canonical URI as it is.
     pub path: &'a str,
     /// Query parameters (name, decoded value), in any order.
     pub query: &'a [(String, String)],
@@ -54,6 +56,92 @@ pub struct SignableRequest<'a> {
     pub headers: &'a [(String, String)],
     /// The exact body bytes to be sent.
     pub body: &'a [u8],
+}
+
+/// What a signer adds to a request: headers and query parameters.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Additions {
+    /// Headers to add (V3: the time, nonce, body hash, token and `Authorization`).
+    pub headers: Vec<(String, String)>,
+    /// Query parameters to add, decoded (V1: the protocol's and the signature's).
+    pub query: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Additions {
+    // Signatures and tokens stay out: names only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |pairs: &[(String, String)]| pairs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        f.debug_struct("Additions").field("headers", &names(&self.headers)).field("query", &names(&self.query)).finish()
+    }
+}
+
+/// A request that the chosen signature version cannot sign.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SignError(String);
+
+/// Signs `request` with `version` and `key` (`None`: an anonymous operation, which gets the protocol's
+/// time and nonce and no signature), at `timestamp` with `nonce`.
+pub fn sign(
+    version: SignatureVersion,
+    request: &HttpRequest,
+    key: Option<&SigningKey<'_>>,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<Additions, SignError> {
+    match version {
+        SignatureVersion::V3 => Ok(sign_v3(request, key, timestamp, nonce)),
+        SignatureVersion::V1 => sign_v1(request, key, timestamp, nonce),
+    }
+}
+
+fn sign_v3(request: &HttpRequest, key: Option<&SigningKey<'_>>, timestamp: &str, nonce: &str) -> Additions {
+    let body = request.body.bytes();
+    let headers = match key {
+        Some(key) => {
+            let signable = SignableRequest {
+                method: request.method.as_str(),
+                path: &request.path,
+                query: &request.query,
+                headers: &request.headers,
+                body: &body,
+            };
+            v3::sign(&signable, key, timestamp, nonce).headers
+        }
+        None => v3::unsigned_headers(&body, timestamp, nonce),
+    };
+    Additions { headers, query: Vec::new() }
+}
+
+fn sign_v1(
+    request: &HttpRequest,
+    key: Option<&SigningKey<'_>>,
+    timestamp: &str,
+    nonce: &str,
+) -> Result<Additions, SignError> {
+    if let Protocol::Roa { .. } = request.protocol {
+        return Err(SignError(format!(
+            "{}: the V1 signature signs RPC-style requests only; ROA-style operations need V3 (the default)",
+            request.action
+        )));
+    }
+    let mut query = vec![
+        ("Action".to_owned(), request.action.to_owned()),
+        ("Version".to_owned(), request.version.to_owned()),
+        ("Format".to_owned(), "json".to_owned()),
+    ];
+    match key {
+        Some(key) => {
+            let signed: Vec<(String, String)> =
+                query.iter().chain(&request.query).cloned().chain(request.body.form_pairs()).collect();
+            query.extend(v1::sign(request.method.as_str(), &signed, key, timestamp, nonce).params);
+        }
+        None => {
+            query.push(("Timestamp".into(), timestamp.to_owned()));
+            query.push(("SignatureNonce".into(), nonce.to_owned()));
+        }
+    }
+    Ok(Additions { headers: Vec::new(), query })
 }
 
 /// The signing identity: access key ID, secret and, for STS credentials, the security token.

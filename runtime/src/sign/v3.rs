@@ -7,7 +7,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 use super::{SignableRequest, SigningKey};
-use crate::encode::{percent_encode, percent_encode_into};
+use crate::encode::percent_encode;
 
 /// The algorithm name that opens the string to sign and the `Authorization` header.
 pub const ALGORITHM: &str = "ACS3-HMAC-SHA256";
@@ -132,7 +132,8 @@ pub fn canonical_headers<'h>(
     (canonical, names.join(";"))
 }
 
-/// The canonical request: method, URI, query, headers, signed headers and payload hash.
+/// The canonical request: method, URI (`path`, encoded as sent), query, headers, signed headers and
+/// payload hash.
 pub fn canonical_request(
     method: &str,
     path: &str,
@@ -141,16 +142,8 @@ pub fn canonical_request(
     signed_headers: &str,
     payload_hash: &str,
 ) -> String {
-    let mut uri = String::new();
-    for (i, segment) in path.split('/').enumerate() {
-        if i > 0 {
-            uri.push('/');
-        }
-        percent_encode_into(&mut uri, segment);
-    }
-    if uri.is_empty() {
-        uri.push('/');
-    }
+    // The path is already encoded as it goes on the request line: that is the canonical URI.
+    let uri = if path.is_empty() { "/" } else { path };
     format!(
         "{}\n{uri}\n{canonical_query}\n{canonical_headers}\n{signed_headers}\n{payload_hash}",
         method.to_ascii_uppercase()

@@ -170,10 +170,20 @@ impl Validate for Ping {
     }
 }
 
-pub const NON_IDEMPOTENT: OperationMeta =
-    OperationMeta { action: "Ping", method: Method::Post, idempotent: false, anonymous: false };
-pub const IDEMPOTENT: OperationMeta =
-    OperationMeta { action: "DescribePing", method: Method::Post, idempotent: true, anonymous: false };
+pub const NON_IDEMPOTENT: OperationMeta = OperationMeta {
+    action: "Ping",
+    method: Method::Post,
+    idempotent: false,
+    anonymous: false,
+    protocol: acsgen::protocol::Protocol::Rpc,
+};
+pub const IDEMPOTENT: OperationMeta = OperationMeta {
+    action: "DescribePing",
+    method: Method::Post,
+    idempotent: true,
+    anonymous: false,
+    protocol: acsgen::protocol::Protocol::Rpc,
+};
 
 impl Ping {
     pub fn new(text: &str) -> Self {
