@@ -459,8 +459,8 @@ fn succeeded(response: RawResponse, attempt: u32, latency_ms: u64, started: Inst
 }
 
 /// Phase *classify*: reads an HTTP answer. An error status, or `"Success": false` in a 200, is a service
-/// error; an empty 2xx body is JSON `null` for a ROA-style operation (whose response may be empty) and
-/// unreadable for an RPC one (which always answers with an object).
+/// error. A ROA-style operation's 2xx answer may be empty (JSON `null`) or plain text (a JSON string); an
+/// RPC one always answers with JSON, and anything else is unreadable.
 fn classify(meta: &OperationMeta, response: HttpResponse) -> Result<RawResponse, AttemptError> {
     let HttpResponse { status, retry_after, body } = response;
     let action = meta.action;
@@ -469,10 +469,12 @@ fn classify(meta: &OperationMeta, response: HttpResponse) -> Result<RawResponse,
         let raw = String::from_utf8_lossy(&body).into_owned();
         AttemptError::Service(Box::new(ServiceError::from_body(action, status, value, raw, retry_after)))
     };
-    let may_be_empty = matches!(meta.protocol, Protocol::Roa { .. }) && status < 300;
-    let parsed: Option<Value> = match body.is_empty() && may_be_empty {
-        true => Some(Value::Null),
-        false => serde_json::from_slice(&body).ok(),
+    let lenient = matches!(meta.protocol, Protocol::Roa { .. }) && status < 300;
+    let parsed: Option<Value> = match serde_json::from_slice(&body) {
+        Ok(value) => Some(value),
+        Err(_) if lenient && body.is_empty() => Some(Value::Null),
+        Err(_) if lenient => std::str::from_utf8(&body).ok().map(|text| Value::String(text.to_owned())),
+        Err(_) => None,
     };
     if status >= 400 {
         let value = match parsed {
@@ -660,11 +662,13 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_answer_is_null_for_roa_and_unreadable_for_rpc() {
-        let empty = || HttpResponse { status: 200, retry_after: None, body: bytes::Bytes::new() };
-        let roa = classify(&Scale::META, empty()).ok().unwrap();
-        assert_eq!(roa.body, Value::Null);
-        assert!(matches!(classify(&Load::META, empty()), Err(AttemptError::Undecodable { .. })));
+    fn an_empty_or_text_answer_is_null_or_a_string_for_roa_and_unreadable_for_rpc() {
+        let answer = |body: &'static [u8]| HttpResponse { status: 200, retry_after: None, body: body.into() };
+        assert_eq!(classify(&Scale::META, answer(b"")).ok().unwrap().body, Value::Null);
+        assert_eq!(classify(&Scale::META, answer(b"done")).ok().unwrap().body, Value::from("done"));
+        for body in [&b""[..], b"done"] {
+            assert!(matches!(classify(&Load::META, answer(body)), Err(AttemptError::Undecodable { .. })));
+        }
         let listed = HttpResponse { status: 200, retry_after: None, body: bytes::Bytes::from_static(b"[1,2]") };
         assert_eq!(classify(&Scale::META, listed).ok().unwrap().body, serde_json::json!([1, 2]));
     }

@@ -76,28 +76,64 @@ pub struct Params {
     form: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     path: Vec<(String, String)>,
-    body: Option<serde_json::Map<String, serde_json::Value>>,
+    /// JSON body members, in the order they were added (the order the official SDKs write them).
+    body: Option<Members>,
     whole_body: Option<WholeBody>,
+}
+
+/// JSON object members in insertion order, each value already JSON text (serialized straight from the
+/// request's types, so nested objects keep their declaration order too); a name added again replaces its
+/// value in place.
+#[derive(Clone, PartialEq, Default)]
+struct Members(Vec<(String, String)>);
+
+impl Members {
+    fn insert(&mut self, name: String, json: String) {
+        match self.0.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, slot)) => *slot = json,
+            None => self.0.push((name, json)),
+        }
+    }
+
+    /// The object's compact JSON text.
+    fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(2 + self.0.iter().map(|(k, v)| k.len() + v.len() + 4).sum::<usize>());
+        out.push(b'{');
+        for (i, (name, json)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // Writing a string into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut out, name);
+            out.push(b':');
+            out.extend_from_slice(json.as_bytes());
+        }
+        out.push(b'}');
+        out
+    }
 }
 
 /// A body given as one parameter (ROA's `body`, a V3-style file's raw upload), rather than built from
 /// members.
 #[derive(Clone, PartialEq)]
 enum WholeBody {
-    Json(serde_json::Value),
+    /// The body's text (a string body is its text, unquoted).
+    Json(String),
     Binary(bytes::Bytes),
 }
 
 impl fmt::Debug for Params {
     // Parameter values carry user data (phone numbers among them): show names only.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = |pairs: &[(String, String)]| pairs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        fn names<V>(pairs: &[(String, V)]) -> Vec<String> {
+            pairs.iter().map(|(k, _)| k.clone()).collect()
+        }
         f.debug_struct("Params")
             .field("query", &names(&self.query))
             .field("form", &names(&self.form))
             .field("headers", &names(&self.headers))
             .field("path", &names(&self.path))
-            .field("body", &self.body.as_ref().map(|b| b.keys().cloned().collect::<Vec<_>>()))
+            .field("body", &self.body.as_ref().map(|b| names(&b.0)))
             .field("whole_body", &self.whole_body.as_ref().map(|_| "<set>"))
             .finish()
     }
@@ -118,12 +154,12 @@ impl Params {
         value: &T,
     ) -> Result<(), EncodeError> {
         if location == Location::Body {
-            let value = match style {
-                Style::Json => json_text(value).map_err(|e| e.at(name))?.map_or(serde_json::Value::Null, Into::into),
-                _ => serde_json::to_value(value).map_err(|e| EncodeError::new(e.to_string()).at(name))?,
+            let json = match style {
+                Style::Json => json_text(value).map_err(|e| e.at(name))?.map(|text| quoted(&text)),
+                _ => Some(serde_json::to_string(value).map_err(|e| EncodeError::new(e.to_string()).at(name))?),
             };
-            if !value.is_null() {
-                self.body.get_or_insert_with(Default::default).insert(name.to_owned(), value);
+            if let Some(json) = json.filter(|j| j != "null") {
+                self.body.get_or_insert_with(Default::default).insert(name.to_owned(), json);
             }
             return Ok(());
         }
@@ -156,11 +192,11 @@ impl Params {
         &self.path
     }
 
-    /// Sets the whole JSON body (any top-level kind: object, array, string …); unset (`null`) sends none.
+    /// Sets the whole JSON body (any top-level kind: object, array, string …); unset (`null`) sends none. A
+    /// string is sent as its text, unquoted, as the official SDKs send it.
     pub fn set_json_body<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EncodeError> {
-        let value = serde_json::to_value(value).map_err(|e| EncodeError::new(e.to_string()).at("body"))?;
-        if !value.is_null() {
-            self.whole_body = Some(WholeBody::Json(value));
+        if let Some(text) = json_text(value).map_err(|e| e.at("body"))? {
+            self.whole_body = Some(WholeBody::Json(text));
         }
         Ok(())
     }
@@ -193,7 +229,7 @@ impl Params {
             Location::Header => self.headers.push(pair),
             Location::Path => self.path.push(pair),
             Location::Body => {
-                self.body.get_or_insert_with(Default::default).insert(pair.0, serde_json::Value::String(pair.1));
+                self.body.get_or_insert_with(Default::default).insert(pair.0, quoted(&pair.1));
             }
         }
     }
@@ -221,10 +257,10 @@ impl Params {
     /// The JSON body, compact: the whole body set by [`set_json_body`](Self::set_json_body), else an
     /// object of the `in: body` members.
     pub fn json_body(&self) -> Option<Vec<u8>> {
-        if let Some(WholeBody::Json(value)) = &self.whole_body {
-            return Some(serde_json::to_vec(value).unwrap_or_default());
+        if let Some(WholeBody::Json(text)) = &self.whole_body {
+            return Some(text.clone().into_bytes());
         }
-        self.body.as_ref().map(|b| serde_json::to_vec(b).unwrap_or_default())
+        self.body.as_ref().map(Members::to_json)
     }
 }
 
@@ -276,6 +312,11 @@ fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, EncodeE
         return serde_json::from_str::<String>(&text).map(Some).map_err(|e| EncodeError::new(e.to_string()));
     }
     Ok((text != "null").then_some(text))
+}
+
+/// `text` as a JSON string.
+fn quoted(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
 }
 
 /// Whether `value` is unset (`None` or unit) rather than, say, an empty list.
@@ -458,6 +499,19 @@ mod tests {
         params.push(Location::Body, "A", Style::Default, &json!([1, 2])).unwrap();
         params.push(Location::Body, "B", Style::Json, &json!({"k": "v"})).unwrap();
         assert_eq!(params.json_body().unwrap(), br#"{"A":[1,2],"B":"{\"k\":\"v\"}"}"#.to_vec());
+    }
+
+    /// Members go out in the order the request adds them (its spec's order), as the official SDKs write
+    /// them; one added again keeps its place.
+    #[test]
+    fn json_body_members_keep_their_order() {
+        let mut params = Params::new();
+        for (name, value) in
+            [("zeta", json!(1)), ("alpha", json!({"y": 1, "b": 2})), ("mid", json!("m")), ("zeta", json!(3))]
+        {
+            params.push(Location::Body, name, Style::Default, &value).unwrap();
+        }
+        assert_eq!(params.json_body().unwrap(), br#"{"zeta":3,"alpha":{"b":2,"y":1},"mid":"m"}"#.to_vec());
     }
 
     /// An unset parameter is left out wherever it goes; the string "null" is a value like any other.
