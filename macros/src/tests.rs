@@ -249,3 +249,62 @@ mod no_panics {
         }
     }
 }
+
+/// The IR of a spec given as text.
+fn ir_of(text: &str) -> crate::ir::Ir {
+    let spec = crate::spec::read(text, None).unwrap_or_else(|p| panic!("{p:?}"));
+    crate::ir::build(&spec, &crate::ir::Options::default())
+}
+
+/// The request fields of operation `i`: (Rust name, optional, how it travels).
+fn request_fields(ir: &crate::ir::Ir, i: usize) -> Vec<(String, bool, crate::ir::Travel)> {
+    let crate::ir::Body::Struct { fields, .. } = &ir.types[ir.ops[i].request].body else { panic!("not a struct") };
+    fields.iter().map(|f| (f.rust.clone(), f.optional, f.param.unwrap())).collect()
+}
+
+/// ROA bodies: an object's members become fields sent as members; a lone array, string or free-form body
+/// is the whole JSON body; `format: binary` is the raw body (shown by size). Path parameters are required
+/// whatever the file says; the method is the first listed.
+#[test]
+fn roa_bodies_path_parameters_and_methods() {
+    use crate::ir::Travel::{BinaryBody, JsonBody, Param};
+    use crate::spec::{Location, Style};
+    let text = r#"{"info":{"style":"ROA","product":"p","version":"1"},"apis":{
+        "Make":{"path":"/x/{Id}","methods":["patch","post"],"parameters":[
+            {"name":"Id","in":"path","schema":{"type":"string"}},
+            {"name":"body","in":"body","schema":{"type":"object","properties":{
+                "name":{"type":"string","required":true},"spec":{"type":"object","properties":{"a":{"type":"integer"}}}}}}]},
+        "List":{"path":"/x","methods":["put"],"parameters":[
+            {"name":"items","in":"body","schema":{"type":"array","items":{"type":"string"}}}]},
+        "Upload":{"path":"/u","methods":["put"],"parameters":[
+            {"name":"file","in":"body","schema":{"type":"string","format":"binary","required":true}}]}}}"#;
+    let ir = ir_of(text);
+    let body = Param(Location::Body, Style::Default);
+    assert_eq!(
+        request_fields(&ir, 0),
+        [
+            ("id".to_owned(), false, Param(Location::Path, Style::Default)),
+            ("name".to_owned(), false, body),
+            ("spec".to_owned(), true, body)
+        ]
+    );
+    assert_eq!((ir.ops[0].method, ir.ops[0].path.as_deref()), ("PATCH", Some("/x/{Id}")));
+    assert_eq!(request_fields(&ir, 1), [("items".to_owned(), true, JsonBody)]);
+    assert_eq!(request_fields(&ir, 2), [("file".to_owned(), false, BinaryBody)]);
+    let crate::ir::Body::Struct { fields, .. } = &ir.types[ir.ops[2].request].body else { unreachable!() };
+    assert!(fields[0].sensitive, "an upload is shown by its size only");
+}
+
+/// In an RPC file a body parameter stays one member of a JSON object, and a call with a body is a POST.
+#[test]
+fn rpc_body_parameters_stay_members() {
+    use crate::ir::Travel::Param;
+    use crate::spec::{Location, Style};
+    let text = r#"{"info":{"style":"RPC","product":"p","version":"1"},"apis":{
+        "Put":{"methods":["get","post"],"parameters":[
+            {"name":"Doc","in":"body","schema":{"type":"object","properties":{"a":{"type":"string"}}}}]}}}"#;
+    let ir = ir_of(text);
+    assert_eq!(request_fields(&ir, 0), [("doc".to_owned(), true, Param(Location::Body, Style::Default))]);
+    assert_eq!(ir.ops[0].method, "POST");
+    assert_eq!(ir.ops[0].path, None);
+}

@@ -12,6 +12,8 @@ const FILES: &[(&str, &str)] = &[
     ("sms", "dysmsapi-2017-05-25.json"),
     ("sts", "sts-2015-04-01.json"),
     ("actiontrail", "actiontrail-2020-07-06.json"),
+    ("cs", "cs-2015-12-15.json"),
+    ("ocr", "ocr-api-2021-07-07.json"),
 ];
 
 fn main() {

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::{BOX, MAP, OPTION, RESULT, STRING, Writer, lit};
-use crate::ir::{Body, Checks, Extra, Field, Home, Op, Ty, TypeDef};
+use crate::ir::{Body, Checks, Extra, Field, Home, Op, Travel, Ty, TypeDef};
 use crate::spec::{Bound, Location, Style};
 
 pub fn service(w: &mut Writer<'_>) {
@@ -91,6 +91,47 @@ pub fn client(w: &mut Writer<'_>) {
     w.line("}");
 }
 
+/// The statement of `encode` that adds field `f`, travelling as `travel`.
+fn encode_field(w: &mut Writer<'_>, f: &Field, travel: Travel, rt: &str) {
+    let (location, style) = match travel {
+        Travel::Param(location, style) => (location, style),
+        Travel::JsonBody => {
+            let _ = writeln!(w.out, "params.set_json_body(&self.{})?;", f.rust);
+            return;
+        }
+        Travel::BinaryBody if f.optional => {
+            let _ = writeln!(w.out, "if let Some(b) = &self.{} {{ params.set_binary_body(b.clone()); }}", f.rust);
+            return;
+        }
+        Travel::BinaryBody => {
+            let _ = writeln!(w.out, "params.set_binary_body(self.{}.clone());", f.rust);
+            return;
+        }
+    };
+    let location = match location {
+        Location::Query => "Query",
+        Location::Form => "Form",
+        Location::Body => "Body",
+        Location::Header => "Header",
+        Location::Path => "Path",
+    };
+    let style = match style {
+        Style::Default => "Default",
+        Style::Json => "Json",
+        Style::RepeatList => "RepeatList",
+        Style::Flat => "Flat",
+        Style::Simple => "Simple",
+        Style::SpaceDelimited => "SpaceDelimited",
+        Style::PipeDelimited => "PipeDelimited",
+    };
+    let _ = writeln!(
+        w.out,
+        "params.push({rt}::encode::Location::{location}, {}, {rt}::encode::Style::{style}, &self.{})?;",
+        lit(&f.wire),
+        f.rust
+    );
+}
+
 /// `, name: type` for each required field, as constructor and client-method arguments.
 fn required_args(w: &Writer<'_>, fields: &[Field], home: Home) -> String {
     let mut out = String::new();
@@ -103,14 +144,14 @@ fn required_args(w: &Writer<'_>, fields: &[Field], home: Home) -> String {
 /// The argument type a setter or constructor takes for `ty`: strings and lists take anything convertible.
 fn arg_type(w: &Writer<'_>, ty: &Ty, home: Home) -> String {
     match ty {
-        Ty::String | Ty::Vec(_) | Ty::Map(_) => format!("impl Into<{}>", w.ty(ty, home)),
+        Ty::String | Ty::Bytes | Ty::Vec(_) | Ty::Map(_) => format!("impl Into<{}>", w.ty(ty, home)),
         other => w.ty(other, home),
     }
 }
 
 fn convert(ty: &Ty, expr: &str) -> String {
     match ty {
-        Ty::String | Ty::Vec(_) | Ty::Map(_) => format!("{expr}.into()"),
+        Ty::String | Ty::Bytes | Ty::Vec(_) | Ty::Map(_) => format!("{expr}.into()"),
         _ => expr.to_owned(),
     }
 }
@@ -410,7 +451,7 @@ fn checks_code(w: &Writer<'_>, ty: &Ty, checks: &Checks, x: &str, home: Home, ou
                 let _ = write!(out, "{rt}::validate::Validate::validate({x}, v);");
             }
         }
-        Ty::Bool | Ty::Json => {}
+        Ty::Bool | Ty::Json | Ty::Bytes => {}
     }
 }
 
@@ -504,11 +545,16 @@ pub fn operation(w: &mut Writer<'_>, op: &Op, index: usize, declared: &[usize]) 
         "GET" => "Get",
         "PUT" => "Put",
         "DELETE" => "Delete",
+        "PATCH" => "Patch",
         _ => "Post",
+    };
+    let protocol = match &op.path {
+        Some(path) => format!("{rt}::protocol::Protocol::Roa {{ path: {} }}", lit(path)),
+        None => format!("{rt}::protocol::Protocol::Rpc"),
     };
     let _ = writeln!(
         w.out,
-        "const META: {rt}::OperationMeta = {rt}::OperationMeta {{ action: {}, method: {rt}::Method::{method}, idempotent: {}, anonymous: {}, protocol: {rt}::protocol::Protocol::Rpc }};",
+        "const META: {rt}::OperationMeta = {rt}::OperationMeta {{ action: {}, method: {rt}::Method::{method}, idempotent: {}, anonymous: {}, protocol: {protocol} }};",
         lit(&op.action),
         op.idempotent,
         op.anonymous
@@ -519,28 +565,9 @@ pub fn operation(w: &mut Writer<'_>, op: &Op, index: usize, declared: &[usize]) 
         "fn encode(&self, {binding}: &mut {rt}::encode::Params) -> {RESULT}<(), {rt}::encode::EncodeError> {{"
     );
     for f in fields {
-        let Some((location, style)) = f.param else { continue };
-        let location = match location {
-            Location::Query => "Query",
-            Location::Form => "Form",
-            Location::Body => "Body",
-            Location::Header => "Header",
-        };
-        let style = match style {
-            Style::Default => "Default",
-            Style::Json => "Json",
-            Style::RepeatList => "RepeatList",
-            Style::Flat => "Flat",
-            Style::Simple => "Simple",
-            Style::SpaceDelimited => "SpaceDelimited",
-            Style::PipeDelimited => "PipeDelimited",
-        };
-        let _ = writeln!(
-            w.out,
-            "params.push({rt}::encode::Location::{location}, {}, {rt}::encode::Style::{style}, &self.{})?;",
-            lit(&f.wire),
-            f.rust
-        );
+        if let Some(travel) = f.param {
+            encode_field(w, f, travel, rt);
+        }
     }
     w.line("Ok(()) } }");
 

@@ -187,6 +187,7 @@ impl Writer<'_> {
             Ty::F64 => "f64".to_owned(),
             Ty::Bool => "bool".to_owned(),
             Ty::Json => format!("{}::__private::serde_json::Value", self.rt(from)),
+            Ty::Bytes => format!("{}::__private::bytes::Bytes", self.rt(from)),
             Ty::Vec(t) => format!("{VEC}<{}>", self.ty(t, from)),
             Ty::Map(t) => format!("{MAP}<{STRING}, {}>", self.ty(t, from)),
             Ty::Named(i) => self.type_path(*i, from),

@@ -12,7 +12,7 @@ pub mod names;
 
 use std::collections::HashMap;
 
-use crate::spec::{Additional, Api, Bound, IntFormat, Kind, Location, Schema, Spec, Style};
+use crate::spec::{Additional, Api, ApiStyle, Bound, IntFormat, Kind, Location, Schema, Spec, Style};
 use names::{Scope, pascal, snake, variant};
 
 /// Names the top of a generated module reserves, and names a prelude item would lose to.
@@ -117,7 +117,18 @@ pub struct Field {
     pub sensitive: bool,
     pub deprecated: bool,
     /// Where and how the field travels, for request parameters.
-    pub param: Option<(Location, Style)>,
+    pub param: Option<Travel>,
+}
+
+/// How a request field travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Travel {
+    /// As a parameter at a location, in a style (a JSON body member at [`Location::Body`]).
+    Param(Location, Style),
+    /// As the whole JSON body (a ROA operation's array, string or free-form body).
+    JsonBody,
+    /// As the whole raw body (an upload).
+    BinaryBody,
 }
 
 /// The additional-properties map of an object.
@@ -166,6 +177,8 @@ pub enum Ty {
     F64,
     Bool,
     Json,
+    /// Raw bytes: the body of an upload.
+    Bytes,
     Vec(Box<Ty>),
     Map(Box<Ty>),
     Named(usize),
@@ -178,6 +191,8 @@ pub struct Op {
     pub ident: String,
     pub docs: Vec<String>,
     pub method: &'static str,
+    /// The path template of a ROA operation.
+    pub path: Option<String>,
     pub idempotent: bool,
     /// Sent without credentials or a signature.
     pub anonymous: bool,
@@ -324,6 +339,22 @@ fn central(spec: &Spec) -> bool {
     !spec.endpoints.is_empty() && spec.endpoints.iter().all(|(_, h)| h.eq_ignore_ascii_case(&host))
 }
 
+/// The HTTP method: a ROA operation's first listed; an RPC or V3 one with a body is sent by POST, others
+/// by their first listed.
+fn method(style: ApiStyle, api: &Api) -> &'static str {
+    let has_body = api.params.iter().any(|p| matches!(p.location, Location::Form | Location::Body));
+    if style != ApiStyle::Roa && has_body {
+        return "POST";
+    }
+    match api.methods.first().map(String::as_str) {
+        Some("get") => "GET",
+        Some("put") => "PUT",
+        Some("delete") => "DELETE",
+        Some("patch") => "PATCH",
+        _ => "POST",
+    }
+}
+
 fn is_idempotent(api: &Api, options: &Options) -> bool {
     if options.idempotent.contains(&api.name) {
         return true;
@@ -363,10 +394,35 @@ impl Builder<'_> {
         let mut field_names = Scope::default();
         let mut setters = Scope::with_reserved(CALL_METHODS);
         let mut fields = Vec::new();
+        let whole_body =
+            self.spec.style != ApiStyle::Rpc && api.params.iter().filter(|p| p.location == Location::Body).count() == 1;
         for param in &api.params {
+            let travel = match (&param.schema.kind, param.location) {
+                (Kind::Object { properties, .. }, Location::Body) if whole_body && !properties.is_empty() => {
+                    // The body's members become the request's fields, as the official SDKs have them.
+                    for (name, schema) in properties {
+                        let ctx = Ctx::new(home, name, &request);
+                        let mut field = self.field(name, schema, ctx, &mut field_names, &mut setters);
+                        field.param = Some(Travel::Param(Location::Body, Style::Default));
+                        fields.push(field);
+                    }
+                    continue;
+                }
+                (Kind::Binary, Location::Body) if whole_body => Travel::BinaryBody,
+                (_, Location::Body) if whole_body => Travel::JsonBody,
+                (_, location) => Travel::Param(location, param.style),
+            };
             let ctx = Ctx::new(home, &param.name, &request);
             let mut field = self.field(&param.name, &param.schema, ctx, &mut field_names, &mut setters);
-            field.param = Some((param.location, param.style));
+            if param.location == Location::Path {
+                // A path without its parameter cannot be sent: the parameter is a positional argument.
+                (field.required, field.optional) = (true, false);
+            }
+            if travel == Travel::BinaryBody {
+                // Shown by size, never by content.
+                field.sensitive = true;
+            }
+            field.param = Some(travel);
             fields.push(field);
         }
         let request_idx = self.push(TypeDef {
@@ -386,18 +442,11 @@ impl Builder<'_> {
                 Ty::Named(self.object(&response, Home::Op(index), docs, schema, properties, additional, true))
             }
             Some(schema) => self.ty(schema, Ctx::new(home, "Response", &response)),
+            // A ROA answer without a schema may be empty (JSON null) or anything else.
+            None if self.spec.style == ApiStyle::Roa => Ty::Json,
             None => Ty::Map(Box::new(Ty::Json)),
         };
-        let method = if api.params.iter().any(|p| matches!(p.location, Location::Form | Location::Body)) {
-            "POST"
-        } else {
-            match api.methods.first().map(String::as_str) {
-                Some("get") => "GET",
-                Some("put") => "PUT",
-                Some("delete") => "DELETE",
-                _ => "POST",
-            }
-        };
+        let method = method(self.spec.style, api);
         let idempotent = is_idempotent(api, options);
         let mut docs = docs::describe(&api.docs);
         if docs.is_empty() {
@@ -430,6 +479,7 @@ impl Builder<'_> {
             ident,
             docs,
             method,
+            path: api.path.clone(),
             idempotent,
             anonymous: api.anonymous,
             deprecated: api.deprecated,
@@ -502,6 +552,7 @@ impl Builder<'_> {
             Kind::Number => Ty::F64,
             Kind::Boolean => Ty::Bool,
             Kind::Any => Ty::Json,
+            Kind::Binary => Ty::Bytes,
             Kind::Array(items) => Ty::Vec(Box::new(self.ty(items, Ctx { items: ctx.items + 1, ..ctx }))),
             Kind::Object { properties, additional } if properties.is_empty() => match additional {
                 Additional::Typed(value) => Ty::Map(Box::new(self.ty(value, Ctx { values: ctx.values + 1, ..ctx }))),

@@ -47,6 +47,12 @@ fn found(value: &Json<'_>) -> &'static str {
     }
 }
 
+/// `type: string, format: binary`: raw bytes.
+fn is_binary(schema: &Json<'_>) -> bool {
+    schema.get("type").and_then(Json::as_str) == Some("string")
+        && schema.get("format").and_then(Json::as_str) == Some("binary")
+}
+
 /// Reads `text`. `wanted` limits which operations are read in full (all when `None`); names it lists that
 /// the file lacks are reported by the caller, which knows where they were written.
 pub fn read(text: &str, wanted: Option<&[String]>) -> Result<Spec, Vec<Problem>> {
@@ -56,7 +62,7 @@ pub fn read(text: &str, wanted: Option<&[String]>) -> Result<Spec, Vec<Problem>>
             return Err(vec![Problem { pointer: String::new(), message: format!("not valid JSON: {e}") }]);
         }
     };
-    let mut reader = Reader { problems: Vec::new() };
+    let mut reader = Reader { problems: Vec::new(), style: ApiStyle::Rpc };
     let spec = reader.spec(&root, wanted);
     if !reader.problems.is_empty() {
         return Err(reader.problems);
@@ -79,6 +85,8 @@ pub fn operation_names(text: &str) -> Vec<String> {
 
 struct Reader {
     problems: Vec<Problem>,
+    /// The file's style, read first: it decides which locations parameters may have.
+    style: ApiStyle,
 }
 
 impl Reader {
@@ -103,6 +111,7 @@ impl Reader {
         let mut spec = Spec {
             product: String::new(),
             version: String::new(),
+            style: ApiStyle::Rpc,
             endpoints: Vec::new(),
             apis: Vec::new(),
             components: Vec::new(),
@@ -113,14 +122,8 @@ impl Reader {
         }
         match root.get("info") {
             Some(info @ Json::Obj(_)) => {
-                match info.get("style").map(|s| s.as_str()) {
-                    Some(Some("RPC")) | None => {}
-                    Some(Some(style)) => self.problem(
-                        "/info/style",
-                        format!("style `{style}` is not supported: acsgen generates clients for RPC-style APIs"),
-                    ),
-                    Some(None) => self.problem("/info/style", "expected a string"),
-                }
+                self.style = self.style(info);
+                spec.style = self.style;
                 spec.product = self.required_str(info, "/info", "product");
                 spec.version = self.required_str(info, "/info", "version");
             }
@@ -175,6 +178,29 @@ impl Reader {
             }
         }
         spec
+    }
+
+    /// `info.style`: RPC when absent. The product-specific styles (OSS, SLS, FC, PDS, AliGenie) have
+    /// protocols of their own and are refused by name.
+    fn style(&mut self, info: &Json<'_>) -> ApiStyle {
+        match info.get("style").map(|s| s.as_str()) {
+            None | Some(Some("RPC")) => ApiStyle::Rpc,
+            Some(Some("ROA")) => ApiStyle::Roa,
+            Some(Some("V3")) => ApiStyle::V3,
+            Some(Some(style)) => {
+                self.problem(
+                    "/info/style",
+                    format!(
+                        "style `{style}` is not supported: it has a protocol of its own; acsgen generates clients for the RPC, ROA and V3 styles"
+                    ),
+                );
+                ApiStyle::Rpc
+            }
+            Some(None) => {
+                self.problem("/info/style", "expected a string");
+                ApiStyle::Rpc
+            }
+        }
     }
 
     fn duplicates(&mut self, members: &[(Cow<'_, str>, Json<'_>)], pointer: &str) {
@@ -235,27 +261,7 @@ impl Reader {
             self.problem(&pointer, format!("expected an operation object, found {}", value.describe()));
             return None;
         }
-        let methods = match value.get("methods") {
-            None => Vec::new(),
-            Some(Json::Arr(items)) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, m)| match m.as_str().map(str::to_ascii_lowercase) {
-                    Some(m) if ["get", "post", "put", "delete"].contains(&m.as_str()) => Some(m),
-                    _ => {
-                        self.problem(
-                            &child(&child(&pointer, "methods"), &i.to_string()),
-                            "expected one of \"get\", \"post\", \"put\", \"delete\"",
-                        );
-                        None
-                    }
-                })
-                .collect(),
-            Some(other) => {
-                self.problem(&child(&pointer, "methods"), format!("expected an array, found {}", other.describe()));
-                Vec::new()
-            }
-        };
+        let methods = self.methods(value, &pointer);
         let mut params = Vec::new();
         match value.get("parameters") {
             None => {}
@@ -306,6 +312,7 @@ impl Reader {
             name: name.to_owned(),
             docs: Self::docs(value),
             methods,
+            path: self.path(value, &pointer, &params),
             deprecated: self.flag(value, &pointer, "deprecated"),
             operation_type: value.get("operationType").and_then(Json::as_str).map(str::to_owned),
             anonymous: Self::anonymous(value),
@@ -313,6 +320,71 @@ impl Reader {
             response,
             error_codes,
         })
+    }
+
+    /// `methods`: the ones an operation can be sent with. `head`, `trace` and `options` appear in vendor
+    /// files beside a real method and are left out.
+    fn methods(&mut self, api: &Json<'_>, pointer: &str) -> Vec<String> {
+        const SENT: [&str; 5] = ["get", "post", "put", "delete", "patch"];
+        let Some(value) = api.get("methods") else { return Vec::new() };
+        let Json::Arr(items) = value else {
+            self.problem(&child(pointer, "methods"), format!("expected an array, found {}", value.describe()));
+            return Vec::new();
+        };
+        let mut methods = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().map(str::to_ascii_lowercase) {
+                Some(m) if SENT.contains(&m.as_str()) => methods.push(m),
+                Some(m) if ["head", "trace", "options"].contains(&m.as_str()) => {}
+                _ => self.problem(
+                    &child(&child(pointer, "methods"), &i.to_string()),
+                    "expected one of \"get\", \"post\", \"put\", \"delete\", \"patch\"",
+                ),
+            }
+        }
+        methods
+    }
+
+    /// The path template of a ROA operation: present, absolute, each `{Name}` a path parameter and each
+    /// path parameter in it. Other styles send to `/`.
+    fn path(&mut self, api: &Json<'_>, pointer: &str, params: &[Param]) -> Option<String> {
+        if self.style != ApiStyle::Roa {
+            return None;
+        }
+        let at = child(pointer, "path");
+        let path = match api.get("path") {
+            Some(Json::Str(s)) if s.trim().starts_with('/') => s.trim().to_owned(),
+            Some(other) => {
+                self.problem(&at, format!("expected a path starting with `/`, found {}", found(other)));
+                return None;
+            }
+            None => {
+                self.problem(pointer, "a ROA-style operation needs a `path`");
+                return None;
+            }
+        };
+        let mut placeholders = Vec::new();
+        for piece in path.split('{').skip(1) {
+            match piece.split_once('}') {
+                Some((name, _)) if !name.is_empty() && !name.contains(['/', '{']) => placeholders.push(name),
+                _ => {
+                    self.problem(&at, format!("`{path}` has a `{{` without a name and a closing `}}`"));
+                    return None;
+                }
+            }
+        }
+        for name in &placeholders {
+            if !params.iter().any(|p| p.location == Location::Path && p.name == *name) {
+                self.problem(&at, format!("`{{{name}}}` in `{path}` is not a path parameter of the operation"));
+            }
+        }
+        for param in params.iter().filter(|p| p.location == Location::Path) {
+            if !placeholders.contains(&param.name.as_str()) {
+                let at = param.schema.pointer.strip_suffix("/schema").unwrap_or(&param.schema.pointer).to_owned();
+                self.problem(&at, format!("path parameter `{}` has no `{{{}}}` in `{path}`", param.name, param.name));
+            }
+        }
+        Some(path)
     }
 
     /// Whether `security` lists schemes and none is `AK`: an access key is not how the caller proves who
@@ -345,10 +417,11 @@ impl Reader {
             Some(Some("formData")) => Location::Form,
             Some(Some("body")) => Location::Body,
             Some(Some("header")) => Location::Header,
+            Some(Some("path")) if self.style == ApiStyle::Roa => Location::Path,
             Some(Some("path")) => {
                 self.problem(
                     &child(&pointer, "in"),
-                    "`in: path` belongs to ROA-style APIs, which acsgen does not generate",
+                    "`in: path` belongs to ROA-style APIs, and this file is not one (its `info.style`)",
                 );
                 Location::Query
             }
@@ -389,6 +462,11 @@ impl Reader {
             }
         };
         let schema = match value.get("schema") {
+            Some(schema) if location == Location::Body && is_binary(schema) => {
+                let mut read = self.schema(schema, child(&pointer, "schema"));
+                read.kind = Kind::Binary;
+                read
+            }
             Some(schema) => self.schema(schema, child(&pointer, "schema")),
             None => {
                 self.problem(&pointer, format!("parameter `{name}` has no `schema`"));
@@ -707,9 +785,55 @@ mod tests {
     fn whole_file_problems() {
         assert_eq!(problems("[]"), [": the file is an array, expected an API metadata object"]);
         assert!(problems("{\"apis\": [").first().unwrap().contains("line 1"));
+        for style in ["OSS", "SLS", "FC", "PDS", "AliGenie"] {
+            let text = format!(r#"{{"info":{{"style":"{style}","product":"p","version":"v"}},"apis":{{}}}}"#);
+            assert_eq!(
+                problems(&text),
+                [format!(
+                    "/info/style: style `{style}` is not supported: it has a protocol of its own; acsgen generates clients for the RPC, ROA and V3 styles"
+                )]
+            );
+        }
+    }
+
+    fn roa(apis: &str) -> String {
+        format!(r#"{{"info":{{"style":"ROA","product":"p","version":"v"}},"apis":{{{apis}}}}}"#)
+    }
+
+    #[test]
+    fn roa_paths_match_their_path_parameters() {
+        let ok = roa(r#""A":{"path":"/clusters/{ClusterId}/pools/{pool_id}","methods":["get","head"],"parameters":[
+            {"name":"ClusterId","in":"path","schema":{"type":"string"}},
+            {"name":"pool_id","in":"path","schema":{"type":"string"}}]}"#);
+        let spec = read(&ok, None).unwrap();
+        assert_eq!(spec.style, ApiStyle::Roa);
+        assert_eq!(spec.apis[0].path.as_deref(), Some("/clusters/{ClusterId}/pools/{pool_id}"));
+        assert_eq!(spec.apis[0].methods, ["get"], "head is left out");
+        let broken = roa(r#""A":{"path":"/clusters/{ClusterId}/x/{Other}","parameters":[
+            {"name":"ClusterId","in":"path","schema":{"type":"string"}},
+            {"name":"Unused","in":"path","schema":{"type":"string"}}]},
+            "B":{"parameters":[]},
+            "C":{"path":"/a/{b","parameters":[]}"#);
         assert_eq!(
-            problems(r#"{"info":{"style":"ROA","product":"p","version":"v"},"apis":{}}"#),
-            ["/info/style: style `ROA` is not supported: acsgen generates clients for RPC-style APIs"]
+            problems(&broken),
+            [
+                "/apis/A/path: `{Other}` in `/clusters/{ClusterId}/x/{Other}` is not a path parameter of the operation",
+                "/apis/A/parameters/1: path parameter `Unused` has no `{Unused}` in `/clusters/{ClusterId}/x/{Other}`",
+                "/apis/B: a ROA-style operation needs a `path`",
+                "/apis/C/path: `/a/{b` has a `{` without a name and a closing `}`",
+            ]
+        );
+    }
+
+    #[test]
+    fn path_parameters_belong_to_roa_files() {
+        let text = r#"{"info":{"style":"RPC","product":"x","version":"1"},"apis":{"A":{"parameters":[
+            {"name":"P","in":"path","schema":{"type":"string"}}]}}}"#;
+        assert_eq!(
+            problems(text),
+            [
+                "/apis/A/parameters/0/in: `in: path` belongs to ROA-style APIs, and this file is not one (its `info.style`)"
+            ]
         );
     }
 

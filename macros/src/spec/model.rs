@@ -1,11 +1,23 @@
 //! The checked model of a metadata file: every value the generator uses, typed, with the JSON pointer it
 //! came from. Documentation fields are kept as text; everything else is validated by the reader.
 
+/// The API style a file declares (`info.style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiStyle {
+    /// `RPC`: every operation at `/`, named by its action.
+    Rpc,
+    /// `ROA`: a resource path per operation, with path parameters.
+    Roa,
+    /// `V3`: reads like RPC; an operation may carry a raw body.
+    V3,
+}
+
 /// A product version's metadata.
 #[derive(Debug)]
 pub struct Spec {
     pub product: String,
     pub version: String,
+    pub style: ApiStyle,
     pub endpoints: Vec<(String, String)>,
     pub apis: Vec<Api>,
     pub components: Vec<(String, Schema)>,
@@ -16,7 +28,10 @@ pub struct Spec {
 pub struct Api {
     pub name: String,
     pub docs: Docs,
+    /// `get`, `post`, `put`, `delete` or `patch`, as listed (other methods are left out).
     pub methods: Vec<String>,
+    /// The path template of a ROA operation (`/clusters/{ClusterId}`); `None` sends to `/`.
+    pub path: Option<String>,
     pub deprecated: bool,
     pub operation_type: Option<String>,
     /// Sent without credentials: the file's `security` names schemes, none of them `AK` (STS's
@@ -49,8 +64,12 @@ pub struct ErrorCode {
 pub enum Location {
     Query,
     Form,
+    /// `in: body`: a member of the JSON body, or — the single body parameter of a ROA or V3 operation —
+    /// the whole body.
     Body,
     Header,
+    /// `in: path`: a placeholder of the ROA path template.
+    Path,
 }
 
 /// How a complex parameter is flattened.
@@ -115,6 +134,8 @@ pub enum Kind {
     },
     /// `$ref` to `#/components/schemas/<name>`.
     Ref(String),
+    /// `type: string, format: binary` as a body parameter: raw bytes (an upload).
+    Binary,
     /// No usable type information: any JSON value.
     Any,
 }

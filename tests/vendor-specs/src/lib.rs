@@ -16,6 +16,8 @@ mod tests {
         assert_eq!(super::sms::OPERATIONS.len(), 38);
         assert_eq!(super::sts::OPERATIONS.len(), 4);
         assert_eq!(super::actiontrail::OPERATIONS.len(), 21);
+        assert_eq!(super::cs::OPERATIONS.len(), 117);
+        assert_eq!(super::ocr::OPERATIONS.len(), 74);
         assert!(super::aiccs_2025::OPERATIONS.contains(&"ImportTaskNumberDatas"));
     }
 
