@@ -308,3 +308,16 @@ fn rpc_body_parameters_stay_members() {
     assert_eq!(ir.ops[0].method, "POST");
     assert_eq!(ir.ops[0].path, None);
 }
+
+/// Vendor files mark some creating, updating or deleting operations `operationType: read`; their system
+/// tags say otherwise, and such a call is never resent.
+#[test]
+fn operations_whose_system_tags_say_they_change_things_are_not_idempotent() {
+    let text = r#"{"info":{"style":"ROA","product":"p","version":"1"},"apis":{
+        "DeleteThing":{"path":"/t","methods":["delete"],"operationType":"read","systemTags":{"operationType":"delete"}},
+        "GetThing":{"path":"/t","methods":["get"],"operationType":"read","systemTags":{"operationType":"get"}},
+        "DescribeThing":{"path":"/t","methods":["get"]}}}"#;
+    let ir = ir_of(text);
+    let idempotent: Vec<(&str, bool)> = ir.ops.iter().map(|o| (o.action.as_str(), o.idempotent)).collect();
+    assert_eq!(idempotent, [("DeleteThing", false), ("GetThing", true), ("DescribeThing", true)]);
+}

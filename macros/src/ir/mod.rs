@@ -355,9 +355,15 @@ fn method(style: ApiStyle, api: &Api) -> &'static str {
     }
 }
 
+/// Whether a call may be resent: named in the attribute's `idempotent` list, or read-only — by
+/// `operationType`, else by a `Get`/`List`/`Describe` name — unless its system tags say it creates, updates
+/// or deletes something.
 fn is_idempotent(api: &Api, options: &Options) -> bool {
     if options.idempotent.contains(&api.name) {
         return true;
+    }
+    if api.changes {
+        return false;
     }
     match api.operation_type.as_deref() {
         Some("read") => true,

@@ -315,6 +315,10 @@ impl Reader {
             path: self.path(value, &pointer, &params),
             deprecated: self.flag(value, &pointer, "deprecated"),
             operation_type: value.get("operationType").and_then(Json::as_str).map(str::to_owned),
+            changes: matches!(
+                value.get("systemTags").and_then(|t| t.get("operationType")).and_then(Json::as_str),
+                Some("create" | "update" | "delete")
+            ),
             anonymous: Self::anonymous(value),
             params,
             response,

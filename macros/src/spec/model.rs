@@ -34,6 +34,9 @@ pub struct Api {
     pub path: Option<String>,
     pub deprecated: bool,
     pub operation_type: Option<String>,
+    /// `systemTags.operationType` says the operation creates, updates or deletes something (vendor
+    /// files mark some of these `operationType: read` all the same).
+    pub changes: bool,
     /// Sent without credentials: the file's `security` names schemes, none of them `AK` (STS's
     /// AssumeRoleWithOIDC, whose OIDC token is the proof, or AssumeRoleWithSAML).
     pub anonymous: bool,
