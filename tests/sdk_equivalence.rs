@@ -4,13 +4,13 @@
 //! members in the order it is given them; it is given them in the spec's declaration order (then the call
 //! variables), which is the order the generated serializer keeps, so the bodies match byte for byte.
 
-use std::collections::BTreeMap;
 use std::process::Command;
 
 use acsgen::aiccs::{CalleeRecord, Client, DataType};
 use acsgen::credentials::Credentials;
 use acsgen::sign::SignatureVersion;
 use acsgen::{Config, RetryPolicy};
+use acsgen_tests::capture::{PER_REQUEST, captured, headers, query_pairs};
 use acsgen_tests::{ChildServer, python, python_script};
 use serde_json::Value;
 
@@ -19,53 +19,13 @@ use serde_json::Value;
 const OBSERVED_QUERY: &str = "DataType=JSON&TaskId=123";
 const OBSERVED_BODY: &str = "PhoneNumberList=%5B%7B%22calleeNumber%22%3A%2213800000000%22%2C%22name%22%3A%22Tom%22%2C%22outId%22%3A%22id-1%22%7D%5D";
 
-/// Headers that differ by design: who is calling (user agent, the SDK's credentials-provider label) and
-/// transport details of each HTTP library. Everything else must match.
-const DIFFERENT_BY_DESIGN: &[&str] = &["user-agent", "accept-encoding", "x-acs-credentials-provider", "connection"];
-/// Headers whose values change with every request (time, nonce, the signature over them).
-const PER_REQUEST: &[&str] = &["x-acs-date", "x-acs-signature-nonce", "authorization"];
 /// V1 query parameters that change with every request.
 const V1_PER_REQUEST: &[&str] = &["Timestamp", "SignatureNonce", "Signature"];
-
-fn captured(server: &ChildServer) -> Vec<Value> {
-    serde_json::from_str::<Vec<Value>>(&fetch(&server.endpoint)).unwrap()
-}
-
-/// `GET /__captured`, over a plain socket.
-fn fetch(url: &str) -> String {
-    use std::io::{Read, Write};
-    let address = url.trim_start_matches("http://").split('/').next().unwrap().to_owned();
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    write!(stream, "GET /__captured HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n").unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response.split_once("\r\n\r\n").unwrap().1.to_owned()
-}
-
-fn query_pairs(raw: &str) -> BTreeMap<String, String> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (acsgen::encode::percent_decode(k), acsgen::encode::percent_decode(v))
-        })
-        .collect()
-}
 
 /// The records a form body's `PhoneNumberList` holds, as JSON.
 fn phone_number_list(body: &Value) -> Value {
     let pairs = query_pairs(body.as_str().unwrap());
     serde_json::from_str(&pairs["PhoneNumberList"]).unwrap()
-}
-
-fn headers(request: &Value) -> BTreeMap<String, String> {
-    request["headers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| (h[0].as_str().unwrap().to_owned(), h[1].as_str().unwrap().to_owned()))
-        .filter(|(k, _)| !DIFFERENT_BY_DESIGN.contains(&k.as_str()))
-        .collect()
 }
 
 async fn ours(endpoint: &str, version: SignatureVersion) -> acsgen::aiccs::ImportTaskNumberDatasResponse {

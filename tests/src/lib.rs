@@ -3,6 +3,8 @@
 //! Its doctests are the Rust snippets of the README, the reference pages under `docs/` and the published
 //! crates' READMEs: each is compiled (and run, unless marked `no_run`) by the suite.
 
+pub mod capture;
+
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
