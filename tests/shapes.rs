@@ -58,7 +58,7 @@ fn parameters_are_encoded_in_each_style() {
     let request = client("cn-hangzhou")
         .describe_widgets("cn-hangzhou")
         .page_size(50)
-        .tag(vec![describe_widgets::Tag::new().key_2("env").value_2("prod"), describe_widgets::Tag::new().key("old")])
+        .tag(vec![describe_widgets::Tag::new().key("env").value("prod"), describe_widgets::Tag::new().key_2("old")])
         .widget_ids(vec!["w-1".to_owned(), "w-2".to_owned()])
         .zone_ids(vec!["z1".to_owned(), "z2".to_owned()])
         .filter(describe_widgets::Filter::new().status(describe_widgets::Status::Running).min_cpu(2))

@@ -321,3 +321,29 @@ fn operations_whose_system_tags_say_they_change_things_are_not_idempotent() {
     let idempotent: Vec<(&str, bool)> = ir.ops.iter().map(|o| (o.action.as_str(), o.idempotent)).collect();
     assert_eq!(idempotent, [("DeleteThing", false), ("GetThing", true), ("DescribeThing", true)]);
 }
+
+/// Properties differing only by case: the capitalised spelling gets the plain name, whichever is declared
+/// first and whichever is deprecated — a spec update that flips `deprecated` keeps every name.
+#[test]
+fn case_collisions_are_named_by_the_names_alone() {
+    let spec = |deprecated: &str, order: [&str; 2]| {
+        let prop = |name: &str| {
+            let flag = if name == deprecated { r#","deprecated":true"# } else { "" };
+            format!(r#""{name}":{{"type":"string"{flag}}}"#)
+        };
+        format!(
+            r#"{{"info":{{"product":"p","version":"1"}},"apis":{{"Put":{{"parameters":[
+            {{"name":"Tag","in":"query","style":"json","schema":{{"type":"object","properties":{{{},{}}}}}}}]}}}}}}"#,
+            prop(order[0]),
+            prop(order[1])
+        )
+    };
+    for (deprecated, order) in [("key", ["key", "Key"]), ("Key", ["key", "Key"]), ("key", ["Key", "key"])] {
+        let ir = ir_of(&spec(deprecated, order));
+        let tag = ir.types.iter().find(|t| t.name == "Tag").unwrap();
+        let crate::ir::Body::Struct { fields, .. } = &tag.body else { panic!() };
+        let mut names: Vec<(&str, &str)> = fields.iter().map(|f| (f.wire.as_str(), f.setter.as_str())).collect();
+        names.sort();
+        assert_eq!(names, [("Key", "key"), ("key", "key_2")], "deprecated {deprecated}, order {order:?}");
+    }
+}

@@ -13,7 +13,7 @@ pub mod names;
 use std::collections::HashMap;
 
 use crate::spec::{Additional, Api, ApiStyle, Bound, IntFormat, Kind, Location, Schema, Spec, Style};
-use names::{Scope, pascal, snake, variant};
+use names::{Scope, claim_order, pascal, snake, variant};
 
 /// Names the top of a generated module reserves, and names a prelude item would lose to.
 const RESERVED_TYPES: &[&str] = &[
@@ -399,28 +399,29 @@ impl Builder<'_> {
         let home = Home::Op(index);
         let mut field_names = Scope::default();
         let mut setters = Scope::with_reserved(CALL_METHODS);
-        let mut fields = Vec::new();
         let whole_body =
             self.spec.style != ApiStyle::Rpc && api.params.iter().filter(|p| p.location == Location::Body).count() == 1;
+        let mut members: Vec<(&str, &Schema, Travel)> = Vec::new();
         for param in &api.params {
             let travel = match (&param.schema.kind, param.location) {
                 (Kind::Object { properties, .. }, Location::Body) if whole_body && !properties.is_empty() => {
                     // The body's members become the request's fields, as the official SDKs have them.
-                    for (name, schema) in properties {
-                        let ctx = Ctx::new(home, name, &request);
-                        let mut field = self.field(name, schema, ctx, &mut field_names, &mut setters);
-                        field.param = Some(Travel::Param(Location::Body, Style::Default));
-                        fields.push(field);
-                    }
+                    let body = Travel::Param(Location::Body, Style::Default);
+                    members.extend(properties.iter().map(|(name, schema)| (name.as_str(), schema, body)));
                     continue;
                 }
                 (Kind::Binary, Location::Body) if whole_body => Travel::BinaryBody,
                 (_, Location::Body) if whole_body => Travel::JsonBody,
                 (_, location) => Travel::Param(location, param.style),
             };
-            let ctx = Ctx::new(home, &param.name, &request);
-            let mut field = self.field(&param.name, &param.schema, ctx, &mut field_names, &mut setters);
-            if param.location == Location::Path {
+            members.push((&param.name, &param.schema, travel));
+        }
+        let wires: Vec<&str> = members.iter().map(|(wire, _, _)| *wire).collect();
+        let names = self.claim_names(&wires, &mut field_names, &mut setters);
+        let mut fields = Vec::new();
+        for ((wire, schema, travel), (rust, setter)) in members.into_iter().zip(names) {
+            let mut field = self.field(wire, schema, Ctx::new(home, wire, &request), rust, setter);
+            if matches!(travel, Travel::Param(Location::Path, _)) {
                 // A path without its parameter cannot be sent: the parameter is a positional argument.
                 (field.required, field.optional) = (true, false);
             }
@@ -495,17 +496,29 @@ impl Builder<'_> {
         }
     }
 
-    fn field(&mut self, wire: &str, schema: &Schema, ctx: Ctx, names: &mut Scope, setters: &mut Scope) -> Field {
-        let (snake_name, sensitive_name) = match self.wire_names.get(wire) {
-            Some(known) => known.clone(),
-            None => {
-                let known = (snake(wire, "field"), looks_sensitive(wire));
-                self.wire_names.insert(wire.to_owned(), known.clone());
-                known
-            }
-        };
-        let rust = names.claim(snake_name);
-        let setter = setters.claim(rust.clone());
+    /// The Rust names (field, setter) of members with these wire names, claimed in [`claim_order`].
+    fn claim_names(&mut self, wires: &[&str], names: &mut Scope, setters: &mut Scope) -> Vec<(String, String)> {
+        let mut claimed = vec![(String::new(), String::new()); wires.len()];
+        for i in claim_order(wires) {
+            let rust = names.claim(self.wire_name(wires[i]).0);
+            let setter = setters.claim(rust.clone());
+            claimed[i] = (rust, setter);
+        }
+        claimed
+    }
+
+    /// A wire name's snake_case form and whether it looks sensitive (cached: the same names recur).
+    fn wire_name(&mut self, wire: &str) -> (String, bool) {
+        if let Some(known) = self.wire_names.get(wire) {
+            return known.clone();
+        }
+        let known = (snake(wire, "field"), looks_sensitive(wire));
+        self.wire_names.insert(wire.to_owned(), known.clone());
+        known
+    }
+
+    fn field(&mut self, wire: &str, schema: &Schema, ctx: Ctx, rust: String, setter: String) -> Field {
+        let sensitive_name = self.wire_name(wire).1;
         let ty = self.ty(schema, ctx);
         let scalar = !matches!(ty, Ty::Named(_) | Ty::Vec(_) | Ty::Map(_) | Ty::Json);
         let scalar_list =
@@ -664,10 +677,11 @@ impl Builder<'_> {
     ) -> TypeDef {
         let mut names = Scope::default();
         let mut setters = Scope::with_reserved(&["new"]);
+        let wires: Vec<&str> = properties.iter().map(|(wire, _)| wire.as_str()).collect();
+        let claimed = self.claim_names(&wires, &mut names, &mut setters);
         let mut fields = Vec::new();
-        for (wire, prop) in properties {
-            let ctx = Ctx::new(home, wire, name);
-            fields.push(self.field(wire, prop, ctx, &mut names, &mut setters));
+        for ((wire, prop), (rust, setter)) in properties.iter().zip(claimed) {
+            fields.push(self.field(wire, prop, Ctx::new(home, wire, name), rust, setter));
         }
         let extra = match additional {
             Additional::Typed(value) => {

@@ -2,7 +2,7 @@
 //! a digit, and unique within their scope (later claimants get a suffix, so the result depends only on
 //! declaration order).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -56,6 +56,19 @@ pub fn variant(value: &str) -> String {
     let name = ascii(&ascii(&value).to_upper_camel_case());
     let name = if name.is_empty() { "Value".to_owned() } else { name };
     if name.starts_with(|c: char| c.is_ascii_digit()) { format!("V{name}") } else { finish(name, "V", "Value") }
+}
+
+/// The order in which a struct's members claim their names: declaration order, except that among wire
+/// names differing only by case (`Key`, `key`) the capitalised spelling claims first and gets the plain
+/// name, the others a suffix. Decided by the names alone — never by `deprecated`, which a spec update may
+/// flip without swapping two same-typed setters under a caller's code.
+pub fn claim_order(wires: &[&str]) -> Vec<usize> {
+    let mut first_of: HashMap<String, usize> = HashMap::new();
+    let groups: Vec<usize> =
+        wires.iter().enumerate().map(|(i, w)| *first_of.entry(w.to_ascii_lowercase()).or_insert(i)).collect();
+    let mut order: Vec<usize> = (0..wires.len()).collect();
+    order.sort_by_key(|&i| (groups[i], !wires[i].starts_with(|c: char| c.is_ascii_uppercase()), i));
+    order
 }
 
 /// Names already taken in one scope (a module's types, a struct's fields, a client's methods).
@@ -124,6 +137,12 @@ mod tests {
         assert_eq!(variant("1"), "V1");
         assert_eq!(variant("-1"), "Neg1");
         assert_eq!(variant("中"), "Value");
+    }
+
+    #[test]
+    fn the_capitalised_spelling_claims_first() {
+        assert_eq!(claim_order(&["key", "Other", "Key", "value", "VALUE", "Value"]), [2, 0, 1, 4, 5, 3]);
+        assert_eq!(claim_order(&["a", "b"]), [0, 1]);
     }
 
     #[test]

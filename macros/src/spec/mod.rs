@@ -233,7 +233,9 @@ impl Reader {
         };
         for (i, item) in items.iter().enumerate() {
             let pointer = child("/endpoints", &i.to_string());
-            match (item.get("regionId").and_then(Json::as_str), item.get("endpoint").and_then(Json::as_str)) {
+            // Vendor files pad some host names with spaces: taken trimmed.
+            let host = item.get("endpoint").and_then(Json::as_str).map(str::trim);
+            match (item.get("regionId").and_then(Json::as_str), host) {
                 (Some(region), Some(host)) if valid_host(host) => spec.endpoints.push((region.into(), host.into())),
                 (Some(_), Some(host)) => {
                     self.problem(&child(&pointer, "endpoint"), format!("`{host}` is not a host name"))
@@ -492,20 +494,38 @@ impl Reader {
         }
     }
 
-    /// A non-negative count (`maxLength`, `maxItems`, …): a number or a numeric string.
+    /// A count (`maxLength`, `maxItems`, …): a number or a numeric string, integral. One that cannot be
+    /// meant — negative, or beyond i64 (vendor files have `minLength: -1` and `maxLength:
+    /// 9223372036854776000`) — is ignored: no check is made.
     fn count(&mut self, value: &Json<'_>, pointer: &str, key: &str) -> Option<u64> {
         let v = value.get(key)?;
-        let parsed = match v {
-            Json::Int(n) => u64::try_from(*n).ok(),
-            Json::UInt(n) => Some(*n),
-            Json::Str(s) => s.trim().parse::<u64>().ok(),
+        let number = match v {
+            Json::Int(n) => Some(*n as f64),
+            Json::UInt(n) => Some(*n as f64),
+            Json::Float(f) => Some(*f),
+            Json::Str(s) => s.trim().parse::<f64>().ok(),
             Json::Null => return None,
             _ => None,
         };
-        if parsed.is_none() {
-            self.problem(&child(pointer, key), format!("expected a non-negative integer, found {}", describe_value(v)));
+        let exact = match v {
+            Json::Int(n) => u64::try_from(*n).ok(),
+            Json::UInt(n) => Some(*n),
+            Json::Str(s) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match number {
+            Some(n) if n.is_finite() && n.fract() == 0.0 => {
+                let meant = n >= 0.0 && n <= i64::MAX as f64;
+                meant.then(|| exact.unwrap_or(n as u64)).filter(|c| *c <= i64::MAX as u64)
+            }
+            _ => {
+                self.problem(
+                    &child(pointer, key),
+                    format!("expected a non-negative integer, found {}", describe_value(v)),
+                );
+                None
+            }
         }
-        parsed
     }
 
     /// A bound (`maximum`, `minimum`): a number or a numeric string, exact for integers.
@@ -558,15 +578,17 @@ impl Reader {
         schema.minimum = self.bound(value, &pointer, "minimum");
         schema.exclusive_maximum = self.flag(value, &pointer, "exclusiveMaximum");
         schema.exclusive_minimum = self.flag(value, &pointer, "exclusiveMinimum");
-        if let (Some(min), Some(max)) = (schema.min_length, schema.max_length)
-            && min > max
-        {
-            self.problem(&pointer, format!("minLength {min} is above maxLength {max}"));
+        // A pair no value can meet says nothing meant: neither is checked.
+        if schema.min_length.zip(schema.max_length).is_some_and(|(min, max)| min > max) {
+            (schema.min_length, schema.max_length) = (None, None);
         }
-        if let (Some(min), Some(max)) = (schema.min_items, schema.max_items)
-            && min > max
-        {
-            self.problem(&pointer, format!("minItems {min} is above maxItems {max}"));
+        if schema.min_items.zip(schema.max_items).is_some_and(|(min, max)| min > max) {
+            (schema.min_items, schema.max_items) = (None, None);
+        }
+        if matches!(schema.kind, Kind::Integer(_)) {
+            // A bound no i64 reaches cannot be meant for an integer: not checked.
+            schema.maximum = schema.maximum.filter(within_i64);
+            schema.minimum = schema.minimum.filter(within_i64);
         }
         match value.get("pattern") {
             None | Some(Json::Null) => {}
@@ -657,7 +679,7 @@ impl Reader {
             Some("array") => match value.get("items") {
                 Some(items) => Kind::Array(Box::new(self.schema(items, child(pointer, "items")))),
                 None => {
-                    self.problem(pointer, "an array without `items`");
+                    // Common in vendor responses: a list of JSON values.
                     Kind::Array(Box::new(Schema::new(child(pointer, "items"), Kind::Any)))
                 }
             },
@@ -716,6 +738,14 @@ fn describe_value(v: &Json<'_>) -> String {
     }
 }
 
+/// Whether an integer bound lies within i64 (what generated integer fields hold).
+fn within_i64(bound: &Bound) -> bool {
+    match *bound {
+        Bound::Int(n) => i64::try_from(n).is_ok(),
+        Bound::Float(f) => f >= i64::MIN as f64 && f <= i64::MAX as f64,
+    }
+}
+
 fn valid_host(host: &str) -> bool {
     !host.is_empty() && host.chars().all(|c| c.is_ascii_alphanumeric() || "-.:_".contains(c))
 }
@@ -763,7 +793,6 @@ mod tests {
                 "/apis/A/parameters/1/schema/maxLength: expected a non-negative integer, found \"many\"",
                 "/apis/A/parameters/2: the parameter has no `name`",
                 "/apis/A/parameters/3/style: unsupported style `xml` (expected json, repeatList, flat, simple, spaceDelimited or pipeDelimited)",
-                "/apis/A/parameters/3/schema: an array without `items`",
                 "/apis/A/parameters/5/schema/pattern: `(unclosed` is not a valid regular expression: found open group without closing ')'",
                 "/apis/A/parameters/4/schema/$ref: `$ref` to `#/components/schemas/Missing`, which the file does not define",
             ]
@@ -853,6 +882,39 @@ mod tests {
         assert_eq!(params[0].schema.maximum, Some(Bound::Int(9_223_372_036_854_775_807)));
         assert!(matches!(params[1].schema.kind, Kind::Object { .. }));
         assert!(matches!(params[2].schema.kind, Kind::Array(_)));
+    }
+
+    /// The rules for what the vendor's generators accept and cannot be meant (README, "Vendor quirks"):
+    /// padded host names are trimmed; a negative count, one beyond i64, a minimum above its maximum and
+    /// an integer bound beyond i64 are not checked; counts written as `1.0` are counts; an array without
+    /// `items` holds JSON values; `head` and `trace` are not methods to send with.
+    #[test]
+    fn constraints_that_cannot_be_meant_are_ignored() {
+        let text = r#"{"info":{"style":"RPC","product":"x","version":"1"},
+            "endpoints":[{"regionId":"cn-hangzhou","endpoint":"x.aliyuncs.com    "}],
+            "apis":{"A":{"methods":["trace","head","post"],"parameters":[
+            {"name":"S","in":"query","schema":{"type":"string","minLength":-1,"maxLength":9223372036854776000}},
+            {"name":"L","in":"query","schema":{"type":"array","minItems":"5","maxItems":2,"items":{"type":"string"}}},
+            {"name":"N","in":"query","schema":{"type":"integer","maximum":"99999999999999999999","minimum":-5}},
+            {"name":"C","in":"query","schema":{"type":"string","maxLength":"64.0","minLength":1.0}},
+            {"name":"U","in":"query","style":"json","schema":{"type":"array"}}
+        ]}}}"#;
+        let spec = read(text, None).unwrap();
+        assert_eq!(spec.endpoints, [("cn-hangzhou".to_owned(), "x.aliyuncs.com".to_owned())]);
+        assert_eq!(spec.apis[0].methods, ["post"]);
+        let p = &spec.apis[0].params;
+        assert_eq!((p[0].schema.min_length, p[0].schema.max_length), (None, None));
+        assert_eq!((p[1].schema.min_items, p[1].schema.max_items), (None, None));
+        assert_eq!((p[2].schema.maximum, p[2].schema.minimum), (None, Some(Bound::Int(-5))));
+        assert_eq!((p[3].schema.min_length, p[3].schema.max_length), (Some(1), Some(64)));
+        assert!(matches!(&p[4].schema.kind, Kind::Array(items) if matches!(items.kind, Kind::Any)));
+        // What has no sensible reading stays an error.
+        let broken = r#"{"info":{"product":"x","version":"1"},"apis":{"A":{"parameters":[
+            {"name":"S","in":"query","schema":{"type":"string","maxLength":"lots"}}]}}}"#;
+        assert_eq!(
+            problems(broken),
+            ["/apis/A/parameters/0/schema/maxLength: expected a non-negative integer, found \"lots\""]
+        );
     }
 
     #[test]
