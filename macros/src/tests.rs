@@ -154,11 +154,79 @@ fn every_vendor_file_generates_code_that_parses() {
         "dysmsapi-2017-05-25.json",
         "sts-2015-04-01.json",
         "actiontrail-2020-07-06.json",
+        "cs-2015-12-15.json",
+        "ocr-api-2021-07-07.json",
     ] {
         let Some(text) = vendor(file) else { return };
         let source = generate(&request(&text, file)).unwrap_or_else(|e| panic!("{file}: {e:?}"));
         syn::parse_file(&source).unwrap_or_else(|e| panic!("{file}: generated code does not parse: {e}"));
     }
+}
+
+/// Every vendor file of the suite, with the name of its snapshot of generated names.
+const VENDOR_FILES: &[(&str, &str)] = &[
+    ("aiccs_2024", "aiccs-2019-10-15.2024-06.json"),
+    ("aiccs_2025", "aiccs-2019-10-15.2025-12.stripped.json"),
+    ("ecs", "ecs-2014-05-26.json"),
+    ("sms", "dysmsapi-2017-05-25.json"),
+    ("sts", "sts-2015-04-01.json"),
+    ("actiontrail", "actiontrail-2020-07-06.json"),
+    ("cs", "cs-2015-12-15.json"),
+    ("ocr", "ocr-api-2021-07-07.json"),
+];
+
+/// The naming promise: the public names generated for each vendor file — client methods with their
+/// positional arguments, setters, types with their fields, enums with their variants — are pinned, so a
+/// change of any generated name shows up in review (`cargo insta review` after a deliberate change).
+#[test]
+fn generated_names_of_every_vendor_file() {
+    for (name, file) in VENDOR_FILES {
+        let Some(text) = vendor(file) else { return };
+        let spec = crate::spec::read(&text, None).unwrap_or_else(|p| panic!("{file}: {p:?}"));
+        let ir = crate::ir::build(&spec, &crate::ir::Options::default());
+        // Kept beside the crate, out of its package: they are names from the vendor's files.
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../vendor-names");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(*name, public_names(&ir)));
+    }
+}
+
+/// One line per generated item: `fn op(required…) .setter…`, `struct path { field… }`, `enum path { Variant… }`.
+fn public_names(ir: &crate::ir::Ir) -> String {
+    use crate::ir::{Body, Home};
+    let mut out = String::new();
+    for op in &ir.ops {
+        let Body::Struct { fields, .. } = &ir.types[op.request].body else { continue };
+        let required: Vec<&str> = fields.iter().filter(|f| !f.optional).map(|f| f.rust.as_str()).collect();
+        let setters: Vec<String> = fields.iter().filter(|f| f.optional).map(|f| format!(".{}", f.setter)).collect();
+        out.push_str(&format!("fn {}({}) {}\n", op.ident, required.join(", "), setters.join(" ")));
+    }
+    let mut types: Vec<String> = ir
+        .types
+        .iter()
+        .map(|t| {
+            let path = match t.home {
+                Home::Top => t.name.clone(),
+                Home::Op(i) => format!("{}::{}", ir.ops[i].ident, t.name),
+            };
+            match &t.body {
+                Body::Struct { fields, extra } => {
+                    let mut names: Vec<&str> = fields.iter().map(|f| f.rust.as_str()).collect();
+                    names.extend(extra.as_ref().map(|e| e.rust.as_str()));
+                    format!("struct {path} {{ {} }}", names.join(" "))
+                }
+                Body::Enum { variants } => {
+                    let names: Vec<&str> = variants.iter().map(|v| v.rust.as_str()).collect();
+                    format!("enum {path} {{ {} }}", names.join(" "))
+                }
+            }
+        })
+        .collect();
+    types.sort();
+    out.push_str(&types.join("\n"));
+    out.push('\n');
+    out
 }
 
 mod no_panics {
