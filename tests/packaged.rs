@@ -1,4 +1,4 @@
-//! The crates as a registry would serve them: `cargo package` packs and verifies the four published
+//! The crates as a registry would serve them: `cargo package` packs and verifies the five published
 //! crates together, then a new crate depends on them by version — `acsgen` with feature `aiccs`, as a
 //! user writes it — resolved to the packed `.crate` files (unpacked, not the workspace's folders), and
 //! makes a call to the emulator through the ready-made client, then imports a few rows with the
@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use acsgen_tests::{target_dir, workspace_root};
 
-const PUBLISHED: [&str; 4] = ["acsgen-macros", "acsgen", "acsgen-emulator", "acsgen-import"];
+const PUBLISHED: [&str; 5] = ["acsgen-codegen", "acsgen-macros", "acsgen", "acsgen-emulator", "acsgen-import"];
 
 const USER_MAIN: &str = r#"
 use acsgen::aiccs::{CalleeRecord, Client, DataType};
@@ -101,7 +101,7 @@ fn package(build: &Path) -> Vec<PathBuf> {
 }
 
 /// The published crates the user's crate pulls in: all four.
-const USED: [&str; 4] = PUBLISHED;
+const USED: [&str; 5] = PUBLISHED;
 
 /// A crate that depends on the published crates by version, each patched to its unpacked `.crate`.
 fn user_crate(dir: &Path, unpacked: &Path) {

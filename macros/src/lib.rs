@@ -1,19 +1,13 @@
 //! `#[acsgen::api(spec = "…")]`: Alibaba Cloud API metadata in, a typed client out. Use it through the
 //! `acsgen` crate, which re-exports it and provides the runtime the generated code calls.
 //!
-//! One direction, three stages: `spec` reads the metadata into a checked model, collecting every problem
-//! with its JSON pointer; `ir` names every item and resolves every type; `emit` writes the code. Spec
-//! problems become compile errors at the `spec = "…"` literal; nothing here panics on any input (a last
-//! guard turns an internal panic into an error that says so).
+//! A thin layer over the generator library, `acsgen-codegen` (spec → model → IR → source text): it reads
+//! the attribute's arguments and the spec file, hands the text of the generated module to the compiler's
+//! lexer, and turns the generator's problems into compile errors at the literal they concern (the `spec`
+//! path, or a name in `operations` / `idempotent`). Nothing here panics on any input (a last guard turns an
+//! internal panic into an error that says so).
 
 mod args;
-mod emit;
-#[cfg(test)]
-mod held_up_tests;
-mod ir;
-mod spec;
-#[cfg(test)]
-mod tests;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -21,6 +15,7 @@ use std::time::Instant;
 use proc_macro::TokenStream;
 use quote::quote;
 
+use acsgen_codegen::{At, Request, generate};
 use args::Args;
 
 /// Generates a typed client for the API metadata file `spec` inside the annotated module.
@@ -74,82 +69,6 @@ pub fn api(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     report_timing(&label, started);
     tokens
-}
-
-/// What the generator needs, free of tokens and spans (so tests can drive it directly).
-pub(crate) struct Request<'a> {
-    pub text: &'a str,
-    /// The spec path as the user wrote it, for messages.
-    pub label: &'a str,
-    /// The absolute spec path, for `include_str!`.
-    pub spec_path: &'a str,
-    pub operations: Option<Vec<String>>,
-    pub runtime: &'a str,
-    pub idempotent: Vec<String>,
-    pub central: Option<bool>,
-}
-
-/// Where a diagnostic belongs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum At {
-    Spec,
-    Operation(usize),
-    Idempotent(usize),
-}
-
-/// Generates the module's source text, or every problem found.
-pub(crate) fn generate(request: &Request<'_>) -> Result<String, Vec<(At, String)>> {
-    let mut diagnostics = Vec::new();
-    let known = |name: &str, names: &[String]| names.iter().any(|n| n == name);
-    let needs_names = request.operations.is_some() || !request.idempotent.is_empty();
-    let names = if needs_names { spec::operation_names(request.text) } else { Vec::new() };
-    for (list, at) in [
-        (request.operations.as_deref().unwrap_or_default(), At::Operation as fn(usize) -> At),
-        (&request.idempotent[..], At::Idempotent),
-    ] {
-        for (i, name) in list.iter().enumerate() {
-            if !names.is_empty() && !known(name, &names) {
-                diagnostics.push((at(i), unknown_operation(name, &names, request.label)));
-            }
-        }
-    }
-    let spec = match spec::read(request.text, request.operations.as_deref()) {
-        Ok(spec) => Some(spec),
-        Err(problems) => {
-            for p in problems {
-                let message = if p.pointer.is_empty() {
-                    format!("{}: {}", request.label, p.message)
-                } else {
-                    format!("{}: {}: {}", request.label, p.pointer, p.message)
-                };
-                diagnostics.push((At::Spec, message));
-            }
-            None
-        }
-    };
-    match spec {
-        Some(spec) if diagnostics.is_empty() => {
-            let options = ir::Options { idempotent: request.idempotent.clone(), central: request.central };
-            let ir = ir::build(&spec, &options);
-            Ok(emit::module(&ir, request.runtime, request.spec_path))
-        }
-        _ => Err(diagnostics),
-    }
-}
-
-fn unknown_operation(name: &str, names: &[String], label: &str) -> String {
-    let wanted = name.to_ascii_lowercase();
-    let mut close: Vec<(usize, &String)> =
-        names.iter().map(|n| (strsim::levenshtein(&n.to_ascii_lowercase(), &wanted), n)).collect();
-    close.sort();
-    let limit = (name.len() / 4).max(2);
-    let suggestions: Vec<String> =
-        close.iter().take_while(|(d, _)| *d <= limit).take(3).map(|(_, n)| format!("`{n}`")).collect();
-    if suggestions.is_empty() {
-        format!("`{name}` is not an operation of {label}")
-    } else {
-        format!("`{name}` is not an operation of {label}; did you mean {}?", suggestions.join(" or "))
-    }
 }
 
 /// What an expansion produces: tokens (an error), or the module's head, the user's items and the

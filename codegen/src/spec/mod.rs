@@ -17,6 +17,7 @@ pub use model::*;
 pub struct Problem {
     /// JSON pointer, empty for the whole file.
     pub pointer: String,
+    /// What is wrong.
     pub message: String,
 }
 
