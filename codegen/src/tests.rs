@@ -251,6 +251,16 @@ mod no_panics {
                 "repeatList",
                 "formData",
                 "query",
+                "path",
+                "header",
+                "body",
+                "ROA",
+                "V3",
+                "simple",
+                "binary",
+                "patch",
+                "/things/{ThingId}",
+                "{",
                 "int64",
                 "self",
                 "type",
@@ -300,11 +310,15 @@ mod no_panics {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
+        /// Mutations of the project's RPC spec (aiccs) and of its ROA spec (every location and style: path,
+        /// header, body of each kind, formData, simple, json).
         #[test]
-        fn mutated_specs(mutations in prop::collection::vec((prop::collection::vec(any::<usize>(), 0..8), leaf()), 1..4)) {
-            let mut doc: Value = serde_json::from_str(
-                &std::fs::read_to_string(root().join("api-spec/aiccs-2019-10-15.json")).unwrap(),
-            ).unwrap();
+        fn mutated_specs(
+            roa in any::<bool>(),
+            mutations in prop::collection::vec((prop::collection::vec(any::<usize>(), 0..8), leaf()), 1..4),
+        ) {
+            let base = if roa { "tests/specs/roa.json" } else { "api-spec/aiccs-2019-10-15.json" };
+            let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(root().join(base)).unwrap()).unwrap();
             for (path, value) in mutations {
                 mutate(&mut doc, path, value);
             }
