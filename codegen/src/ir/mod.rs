@@ -339,6 +339,60 @@ fn central(spec: &Spec) -> bool {
     !spec.endpoints.is_empty() && spec.endpoints.iter().all(|(_, h)| h.eq_ignore_ascii_case(&host))
 }
 
+/// The fields of an operation's request, each with its schema and how it travels. In a ROA or V3 file a
+/// lone body parameter is the whole body — or, an object with properties, its members become the fields,
+/// as the official SDKs have them.
+fn request_members(style: ApiStyle, api: &Api) -> Vec<(&str, &Schema, Travel)> {
+    let whole_body = style != ApiStyle::Rpc && api.params.iter().filter(|p| p.location == Location::Body).count() == 1;
+    let mut members: Vec<(&str, &Schema, Travel)> = Vec::new();
+    for param in &api.params {
+        let travel = match (&param.schema.kind, param.location) {
+            (Kind::Object { properties, .. }, Location::Body) if whole_body && !properties.is_empty() => {
+                // The body's members become the request's fields, as the official SDKs have them.
+                let body = Travel::Param(Location::Body, Style::Default);
+                members.extend(properties.iter().map(|(name, schema)| (name.as_str(), schema, body)));
+                continue;
+            }
+            (Kind::Binary, Location::Body) if whole_body => Travel::BinaryBody,
+            (_, Location::Body) if whole_body => Travel::JsonBody,
+            (_, location) => Travel::Param(location, param.style),
+        };
+        members.push((&param.name, &param.schema, travel));
+    }
+    members
+}
+
+/// An operation's documentation: the spec's texts, how it is sent and retried, and its error codes.
+fn op_docs(api: &Api, method: &str, idempotent: bool) -> Vec<String> {
+    let mut docs = docs::describe(&api.docs);
+    if docs.is_empty() {
+        docs.push(format!("Calls `{}`.", api.name));
+    }
+    docs.push(String::new());
+    docs.push(format!(
+        "`{}` {method}, {}.",
+        api.name,
+        if idempotent {
+            "idempotent: retried after timeouts and server errors"
+        } else {
+            "not idempotent: never resent once it may have reached the service"
+        }
+    ));
+    if api.anonymous {
+        docs.push(String::new());
+        docs.push("Sent without credentials or a signature: the request itself proves who calls.".into());
+    }
+    if !api.error_codes.is_empty() {
+        docs.push(String::new());
+        docs.push("Error codes:".into());
+        for e in &api.error_codes {
+            let message = e.message.replace('\n', " ");
+            docs.push(format!("- HTTP {} `{}`: {}", e.status, e.code, message.trim()));
+        }
+    }
+    docs
+}
+
 /// The HTTP method: a ROA operation's first listed; an RPC or V3 one with a body is sent by POST, others
 /// by their first listed.
 fn method(style: ApiStyle, api: &Api) -> &'static str {
@@ -399,23 +453,7 @@ impl Builder<'_> {
         let home = Home::Op(index);
         let mut field_names = Scope::default();
         let mut setters = Scope::with_reserved(CALL_METHODS);
-        let whole_body =
-            self.spec.style != ApiStyle::Rpc && api.params.iter().filter(|p| p.location == Location::Body).count() == 1;
-        let mut members: Vec<(&str, &Schema, Travel)> = Vec::new();
-        for param in &api.params {
-            let travel = match (&param.schema.kind, param.location) {
-                (Kind::Object { properties, .. }, Location::Body) if whole_body && !properties.is_empty() => {
-                    // The body's members become the request's fields, as the official SDKs have them.
-                    let body = Travel::Param(Location::Body, Style::Default);
-                    members.extend(properties.iter().map(|(name, schema)| (name.as_str(), schema, body)));
-                    continue;
-                }
-                (Kind::Binary, Location::Body) if whole_body => Travel::BinaryBody,
-                (_, Location::Body) if whole_body => Travel::JsonBody,
-                (_, location) => Travel::Param(location, param.style),
-            };
-            members.push((&param.name, &param.schema, travel));
-        }
+        let members = request_members(self.spec.style, api);
         let wires: Vec<&str> = members.iter().map(|(wire, _, _)| *wire).collect();
         let names = self.claim_names(&wires, &mut field_names, &mut setters);
         let mut fields = Vec::new();
@@ -455,32 +493,7 @@ impl Builder<'_> {
         };
         let method = method(self.spec.style, api);
         let idempotent = is_idempotent(api, options);
-        let mut docs = docs::describe(&api.docs);
-        if docs.is_empty() {
-            docs.push(format!("Calls `{}`.", api.name));
-        }
-        docs.push(String::new());
-        docs.push(format!(
-            "`{}` {method}, {}.",
-            api.name,
-            if idempotent {
-                "idempotent: retried after timeouts and server errors"
-            } else {
-                "not idempotent: never resent once it may have reached the service"
-            }
-        ));
-        if api.anonymous {
-            docs.push(String::new());
-            docs.push("Sent without credentials or a signature: the request itself proves who calls.".into());
-        }
-        if !api.error_codes.is_empty() {
-            docs.push(String::new());
-            docs.push("Error codes:".into());
-            for e in &api.error_codes {
-                let message = e.message.replace('\n', " ");
-                docs.push(format!("- HTTP {} `{}`: {}", e.status, e.code, message.trim()));
-            }
-        }
+        let docs = op_docs(api, method, idempotent);
         Op {
             action: api.name.clone(),
             ident,
