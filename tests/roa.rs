@@ -8,9 +8,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use acsgen::credentials::Credentials;
-use acsgen::{Config, RetryPolicy};
-use acsgen_tests::capture::{assert_same_request, captured};
+use acsgen_tests::capture::{self, assert_same_request, captured};
 use acsgen_tests::{ChildServer, python, python_script};
 use serde_json::{Value, json};
 
@@ -93,12 +91,7 @@ fn official(endpoint: &str) {
 
 /// Our nine calls; returns what each answer decoded to, for the checks on answers.
 async fn ours(endpoint: &str) -> BTreeMap<&'static str, String> {
-    let config = Config::builder()
-        .endpoint(endpoint)
-        .credentials(Credentials::new("LTAItest", "test-secret"))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let config = capture::config(endpoint);
     let client = Client::new(&config);
     let tags = vec![tag("k 1", "v=1&x"), Tag::new("中")];
     let mut seen = BTreeMap::new();

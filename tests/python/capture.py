@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from alibabacloud_tea_openapi.utils import Utils
+from verifier import SignedRequest
 
 KEYS = {}
 ANSWERS = {}
@@ -90,16 +91,6 @@ class Handler(BaseHTTPRequestHandler):
     do_PUT = handle_any
     do_DELETE = handle_any
     do_PATCH = handle_any
-
-
-class SignedRequest:
-    """The shape Utils.get_authorization reads: method, pathname, query, headers."""
-
-    def __init__(self, method, pathname, query, headers):
-        self.method = method
-        self.pathname = pathname
-        self.query = query
-        self.headers = headers
 
 
 def main(argv):

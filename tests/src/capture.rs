@@ -17,6 +17,19 @@ pub const DIFFERENT_BY_DESIGN: &[&str] =
 /// Headers whose values change with every request (time, nonce, the signature over them).
 pub const PER_REQUEST: &[&str] = &["x-acs-date", "x-acs-signature-nonce", "authorization"];
 
+/// The key the comparison tests sign with (`capture.py --key LTAItest:test-secret`).
+pub const KEY: (&str, &str) = ("LTAItest", "test-secret");
+
+/// A configuration that sends to `endpoint` with [`KEY`] and never retries: each call is one request.
+pub fn config(endpoint: &str) -> acsgen::Config {
+    acsgen::Config::builder()
+        .endpoint(endpoint)
+        .credentials(acsgen::credentials::Credentials::new(KEY.0, KEY.1))
+        .retry_policy(acsgen::RetryPolicy::disabled())
+        .build()
+        .expect("a valid configuration")
+}
+
 /// The requests the server recorded, in arrival order.
 pub fn captured(server: &ChildServer) -> Vec<Value> {
     serde_json::from_str::<Vec<Value>>(&fetch(&server.endpoint)).expect("the captured requests as JSON")

@@ -9,9 +9,7 @@
 
 use std::process::Command;
 
-use acsgen::credentials::Credentials;
-use acsgen::{Config, RetryPolicy};
-use acsgen_tests::capture::{assert_same_request, captured};
+use acsgen_tests::capture::{self, assert_same_request, captured};
 use acsgen_tests::{ChildServer, python, python_script};
 use acsgen_vendor_specs::cs::{
     Client, Runtime, Tag, create_cluster, delete_cluster, install_cluster_addons, modify_cluster,
@@ -130,12 +128,7 @@ fn official(endpoint: &str) {
 }
 
 async fn ours(endpoint: &str) {
-    let config = Config::builder()
-        .endpoint(endpoint)
-        .credentials(Credentials::new("LTAItest", "test-secret"))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let config = capture::config(endpoint);
     let cs = Client::new(&config);
     let tags = || vec![tag("env", "prod 1"), tag("名", "值&=")];
     // The capturing server answers every call with the same object; what counts here is what was sent.
@@ -227,12 +220,7 @@ async fn cs_answers_of_every_kind_decode() {
         command.args(["--answer", at, text]);
     }
     let server = ChildServer::start(&mut command);
-    let config = Config::builder()
-        .endpoint(&server.endpoint)
-        .credentials(Credentials::new("LTAItest", "test-secret"))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let config = capture::config(&server.endpoint);
     let cs = Client::new(&config);
 
     let detail = cs.describe_cluster_detail("c1").send().await.unwrap();

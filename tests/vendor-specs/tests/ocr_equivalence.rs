@@ -6,9 +6,7 @@
 
 use std::process::Command;
 
-use acsgen::credentials::Credentials;
-use acsgen::{Config, RetryPolicy};
-use acsgen_tests::capture::{assert_same_request, captured, headers};
+use acsgen_tests::capture::{self, assert_same_request, captured, headers};
 use acsgen_tests::{ChildServer, python, python_script};
 use acsgen_vendor_specs::ocr::Client;
 
@@ -33,12 +31,7 @@ async fn a_raw_body_is_sent_as_the_official_ocr_sdk_sends_it() {
     let _ = std::fs::remove_file(&file);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
-    let config = Config::builder()
-        .endpoint(&server.endpoint)
-        .credentials(Credentials::new("LTAItest", "test-secret"))
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
+    let config = capture::config(&server.endpoint);
     // The capturing server's answer is not OCR's; what counts is what was sent.
     let _ = Client::new(&config).recognize_general().body(image()).send().await;
 
