@@ -192,6 +192,44 @@ fn generated_names_of_every_vendor_file() {
     }
 }
 
+/// Which operations of each vendor file get a paginator, how they page and the list they page — so a
+/// wrong match shows up in review.
+#[test]
+fn paged_operations_of_every_vendor_file() {
+    for (name, file) in VENDOR_FILES {
+        let Some(text) = vendor(file) else { return };
+        let spec = crate::spec::read(&text, None).unwrap_or_else(|p| panic!("{file}: {p:?}"));
+        let ir = crate::ir::build(&spec, &crate::ir::Options::default());
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path("../vendor-names");
+        settings.set_prepend_module_to_snapshot(false);
+        settings.bind(|| insta::assert_snapshot!(format!("paged_{name}"), paged_operations(&ir)));
+    }
+}
+
+/// One line per paged operation: `op: token token_field/size_field next=path list=path` or
+/// `op: page page_field/size_field total=path|none list=path`, then the count.
+fn paged_operations(ir: &crate::ir::Ir) -> String {
+    use crate::ir::paging::{Paging, Step};
+    let path = |steps: &[Step]| steps.iter().map(|s| s.rust.as_str()).collect::<Vec<_>>().join(".");
+    let mut lines: Vec<String> = ir
+        .ops
+        .iter()
+        .filter_map(|op| {
+            let paged = op.paged.as_ref()?;
+            let how = match &paged.paging {
+                Paging::Token { token, size, next } => format!("token {token}/{size} next={}", path(next)),
+                Paging::Page { page, size, total } => {
+                    format!("page {page}/{size} total={}", total.as_deref().map_or("none".to_owned(), path))
+                }
+            };
+            Some(format!("{}: {how} list={}", op.action, path(&paged.list)))
+        })
+        .collect();
+    lines.push(format!("{} of {} operations page", lines.len(), ir.ops.len()));
+    lines.join("\n") + "\n"
+}
+
 /// One line per generated item: `fn op(required…) .setter…`, `struct path { field… }`, `enum path { Variant… }`.
 fn public_names(ir: &crate::ir::Ir) -> String {
     use crate::ir::{Body, Home};
@@ -428,4 +466,42 @@ fn case_collisions_are_named_by_the_names_alone() {
         names.sort();
         assert_eq!(names, [("Key", "key"), ("key", "key_2")], "deprecated {deprecated}, order {order:?}");
     }
+}
+
+/// The paging rule on a spec written for the project: a token pair with a token in the answer, a page pair
+/// in another spelling with a total beside the list's wrapper, one without a total; and what gets no
+/// paginator — two lists, no list, a token pair whose answer has no token.
+#[test]
+fn paged_operations_are_recognised_by_the_rule() {
+    let text = r#"{"info":{"product":"p","version":"1"},"apis":{
+        "ListA":{"parameters":[{"name":"NextToken","in":"query","schema":{"type":"string"}},
+                               {"name":"MaxResults","in":"query","schema":{"type":"integer"}}],
+                 "responses":{"200":{"schema":{"type":"object","properties":{"NextToken":{"type":"string"},
+                     "Items":{"type":"object","properties":{"Item":{"type":"array","items":{"type":"string"}}}}}}}}},
+        "ListB":{"parameters":[{"name":"page_no","in":"query","schema":{"type":"integer"}},
+                               {"name":"pageSize","in":"query","schema":{"type":"integer"}}],
+                 "responses":{"200":{"schema":{"type":"object","properties":{
+                     "Data":{"type":"object","properties":{"TotalNum":{"type":"integer"},
+                         "Rows":{"type":"array","items":{"type":"object","properties":{"Id":{"type":"string"}}}}}}}}}}},
+        "ListC":{"parameters":[{"name":"CurrentPage","in":"query","schema":{"type":"integer"}},
+                               {"name":"PageSize","in":"query","schema":{"type":"integer"}}],
+                 "responses":{"200":{"schema":{"type":"object","properties":{"List":{"type":"array","items":{"type":"integer"}}}}}}},
+        "TwoLists":{"parameters":[{"name":"PageNumber","in":"query","schema":{"type":"integer"}},
+                               {"name":"PageSize","in":"query","schema":{"type":"integer"}}],
+                 "responses":{"200":{"schema":{"type":"object","properties":{"A":{"type":"array","items":{"type":"string"}},
+                     "B":{"type":"array","items":{"type":"string"}}}}}}},
+        "NoList":{"parameters":[{"name":"PageNumber","in":"query","schema":{"type":"integer"}},
+                               {"name":"PageSize","in":"query","schema":{"type":"integer"}}],
+                 "responses":{"200":{"schema":{"type":"object","properties":{"Rows":{"type":"string"}}}}}},
+        "NoToken":{"parameters":[{"name":"NextToken","in":"query","schema":{"type":"string"}},
+                               {"name":"MaxResults","in":"query","schema":{"type":"integer"}}],
+                 "responses":{"200":{"schema":{"type":"object","properties":{"Items":{"type":"array","items":{"type":"string"}}}}}}}}}"#;
+    let ir = ir_of(text);
+    assert_eq!(
+        paged_operations(&ir),
+        "ListA: token next_token/max_results next=next_token list=items.item\n\
+         ListB: page page_no/page_size total=data.total_num list=data.rows\n\
+         ListC: page current_page/page_size total=none list=list\n\
+         3 of 6 operations page\n"
+    );
 }

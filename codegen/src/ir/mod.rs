@@ -9,6 +9,7 @@
 
 pub mod docs;
 pub mod names;
+pub mod paging;
 
 use std::collections::HashMap;
 
@@ -201,6 +202,8 @@ pub struct Op {
     /// `…Response`: the struct generated for it, or an alias to this type.
     pub response_name: String,
     pub response: Ty,
+    /// How the operation pages its results, when it does ([`paging::recognise`]).
+    pub paged: Option<paging::Paged>,
 }
 
 /// Generator settings from the attribute.
@@ -330,6 +333,10 @@ pub fn build(spec: &Spec, options: &Options) -> Ir {
     };
     settle_roles(&mut ir);
     settle_boxes(&mut ir);
+    let paged: Vec<_> = ir.ops.iter().map(|op| paging::recognise(&ir, op)).collect();
+    for (op, paged) in ir.ops.iter_mut().zip(paged) {
+        op.paged = paged;
+    }
     ir
 }
 
@@ -506,6 +513,7 @@ impl Builder<'_> {
             request: request_idx,
             response_name: response,
             response: response_ty,
+            paged: None,
         }
     }
 
