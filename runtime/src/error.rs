@@ -83,6 +83,17 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A paged listing went wrong: the service handed back a page token it had given already (walking on
+    /// would never end), so the listing stopped there.
+    #[error("{action}: paging stopped after page {page}: {reason}")]
+    Paging {
+        /// The operation.
+        action: &'static str,
+        /// How many pages had been read.
+        page: u64,
+        /// What went wrong.
+        reason: String,
+    },
     /// The response could not be read into the operation's output type.
     #[error("{action}: could not decode the response{}: {source}", request_id_suffix(.request_id.as_deref()))]
     Decode {

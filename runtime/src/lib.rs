@@ -20,7 +20,7 @@
 //! What a generated client calls: [`ServiceClient`] (the call pipeline: validate, encode, sign, send,
 //! retry, decode), configured by a [`Config`] with its [`RetryPolicy`], failing with an [`Error`]. The
 //! parts a user may reach for directly have a module each: [`credentials`] (providers and the vendor's
-//! default chain), [`protocol`] (RPC and ROA requests), [`sign`] (V3 and V1 signatures, sans-I/O),
+//! default chain), [`protocol`] (RPC and ROA requests), [`paginate`] (walking paged listings), [`sign`] (V3 and V1 signatures, sans-I/O),
 //! [`encode`] (parameter styles, percent-encoding), [`endpoint`], [`validate`], [`decode`] and [`redact`].
 
 mod client;
@@ -30,6 +30,7 @@ pub mod decode;
 pub mod encode;
 pub mod endpoint;
 mod error;
+pub mod paginate;
 pub mod protocol;
 pub mod redact;
 mod retry;
