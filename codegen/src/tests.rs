@@ -218,9 +218,12 @@ fn paged_operations(ir: &crate::ir::Ir) -> String {
         .filter_map(|op| {
             let paged = op.paged.as_ref()?;
             let how = match &paged.paging {
-                Paging::Token { token, size, next } => format!("token {token}/{size} next={}", path(next)),
+                Paging::Token { token, size, next } => {
+                    format!("token {}/{} next={}", token.rust, size.rust, path(next))
+                }
                 Paging::Page { page, size, total } => {
-                    format!("page {page}/{size} total={}", total.as_deref().map_or("none".to_owned(), path))
+                    let total = total.as_deref().map_or("none".to_owned(), path);
+                    format!("page {}/{} total={total}", page.rust, size.rust)
                 }
             };
             Some(format!("{}: {how} list={}", op.action, path(&paged.list)))

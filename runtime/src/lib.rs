@@ -82,6 +82,7 @@ pub use transport::SignedRequest;
 #[doc(hidden)]
 pub mod __private {
     pub use bytes;
+    pub use futures_core;
     pub use serde;
     pub use serde_json;
 }

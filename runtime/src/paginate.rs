@@ -51,7 +51,10 @@ impl Pager {
     /// Page-number paging from `first_page` (1 unless the caller asked for another), with the caller's
     /// page size when it set one: without a total, a page shorter than that is the last.
     pub fn by_page(first_page: i64, page_size: Option<i64>) -> Self {
-        Self { by_token: false, page_size, seen_tokens: HashSet::new(), page: first_page.max(1), items: 0 }
+        let page = first_page.max(1);
+        // The pages before the first one count towards the total.
+        let before = page_size.map_or(0, |size| (page - 1).saturating_mul(size.max(0)));
+        Self { by_token: false, page_size, seen_tokens: HashSet::new(), page, items: before.max(0) as u64 }
     }
 
     /// Where the first page starts.
@@ -116,6 +119,22 @@ where
     })
 }
 
+/// The items of a listing, page after page: `list` takes each page's list out of its answer. An error ends
+/// the stream after the items before it.
+pub fn items<T, I>(
+    pages: impl Stream<Item = Result<T, Error>>,
+    list: fn(T) -> Vec<I>,
+) -> impl Stream<Item = Result<I, Error>> {
+    use futures_util::StreamExt as _;
+    pages.flat_map(move |page| {
+        let items: Vec<Result<I, Error>> = match page {
+            Ok(page) => list(page).into_iter().map(Ok).collect(),
+            Err(e) => vec![Err(e)],
+        };
+        futures_util::stream::iter(items)
+    })
+}
+
 /// Where a walk through the pages stands.
 enum Walk<F> {
     /// The next page starts at `cursor`; `read` pages so far.
@@ -177,6 +196,9 @@ mod tests {
         let mut pager = Pager::by_page(1, Some(10));
         assert_eq!(pager.after(&seen(None, None, 10)), Ok(Some(Cursor::Page(2))));
         assert_eq!(pager.after(&seen(None, None, 4)), Ok(None));
+        // Starting at page 3 of 10-item pages, 20 items lie before it: a total of 25 ends it after one page.
+        let mut pager = Pager::by_page(3, Some(10));
+        assert_eq!(pager.after(&seen(None, Some(25), 5)), Ok(None));
         // No size known: only an empty page ends it.
         let mut pager = Pager::by_page(3, None);
         assert_eq!(pager.first(), Cursor::Page(3));

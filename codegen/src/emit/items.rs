@@ -619,6 +619,9 @@ pub fn operation(w: &mut Writer<'_>, op: &Op, index: usize, declared: &[usize]) 
         "pub async fn send(self) -> {RESULT}<super::{}, {ort}::Error> {{ self.client.send(&self.request).await }}",
         op.response_name
     );
+    if let Some(paged) = &op.paged {
+        super::paging::paginators(w, op, paged, home);
+    }
     w.line("}");
     for &i in declared {
         type_def(w, i, home);

@@ -9,6 +9,7 @@
 //! prelude names inside `__acsgen`, where a user's `type Result<T> = …` in their module cannot reach them.
 
 mod items;
+mod paging;
 
 use std::fmt::Write as _;
 
