@@ -1,5 +1,6 @@
 //! Random ROA-style specs over every parameter location (path, query, header, formData, body) and style
-//! (none, json, simple, repeatList, flat), every schema type and every body kind: whatever the generator
+//! (none, json, simple, repeatList, flat), every schema type and every body kind (one body parameter or
+//! two, an upload among them), with names that paging and the call's own methods use: whatever the generator
 //! accepts must compile. Twelve specs are generated per run — from `ACSGEN_RANDOM_SPECS_SEED`, else a fresh
 //! seed printed on failure — expanded by `#[acsgen::api]` in one crate and checked by cargo at once.
 
@@ -58,7 +59,10 @@ fn operation(rng: &mut fastrand::Rng, index: usize) -> String {
         let style = if style.is_empty() { String::new() } else { format!(r#","style":"{style}""#) };
         let required = rng.bool();
         let schema = schema(rng, 2, required);
-        let name = pick(rng, &["Name", "page_size", "Tags", "type"]);
+        let name = pick(
+            rng,
+            &["Name", "page_size", "Tags", "type", "Items", "Pages", "NextToken", "MaxResults", "PageNumber"],
+        );
         params.push(format!(r#"{{"name":"{name}{p}","in":"{location}"{style},"schema":{schema}}}"#));
     }
     if rng.bool() {
@@ -68,6 +72,10 @@ fn operation(rng: &mut fastrand::Rng, index: usize) -> String {
             _ => schema(rng, 3, false),
         };
         params.push(format!(r#"{{"name":"body","in":"body","style":"json","schema":{body}}}"#));
+        if rng.bool() {
+            // A second body parameter: both are members of a JSON body then, an upload among them too.
+            params.push(r#"{"name":"Upload","in":"body","schema":{"type":"string","format":"binary"}}"#.to_owned());
+        }
     }
     let method = pick(rng, &["get", "post", "put", "delete", "patch"]);
     let answer = match rng.usize(..4) {

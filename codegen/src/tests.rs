@@ -271,7 +271,8 @@ fn public_names(ir: &crate::ir::Ir) -> String {
 }
 
 mod no_panics {
-    //! Arbitrary input never panics the generator, and whatever it accepts becomes valid Rust.
+    //! Arbitrary input never panics the generator, and whatever it accepts parses as Rust (that it also
+    //! compiles is checked on random ROA specs by `tests/random_specs.rs`, which runs cargo).
     use super::*;
     use proptest::prelude::*;
     use serde_json::Value;

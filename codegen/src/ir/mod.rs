@@ -54,7 +54,7 @@ const RESERVED_TYPES: &[&str] = &[
 /// Methods of a generated `Client` besides the operations.
 const CLIENT_METHODS: &[&str] = &["new", "from_service_client", "service_client", "send", "config"];
 /// Methods of a fluent call besides the setters.
-const CALL_METHODS: &[&str] = &["send", "request", "into_request", "new"];
+const CALL_METHODS: &[&str] = &["send", "request", "into_request", "new", "pages", "items"];
 
 #[derive(Debug)]
 pub struct Ir {
@@ -471,7 +471,8 @@ impl Builder<'_> {
                 (field.required, field.optional) = (true, false);
             }
             if travel == Travel::BinaryBody {
-                // Shown by size, never by content.
+                // Raw bytes, shown by size, never by content.
+                field.ty = Ty::Bytes;
                 field.sensitive = true;
             }
             field.param = Some(travel);
@@ -592,7 +593,8 @@ impl Builder<'_> {
             Kind::Number => Ty::F64,
             Kind::Boolean => Ty::Bool,
             Kind::Any => Ty::Json,
-            Kind::Binary => Ty::Bytes,
+            // Raw bytes only as a whole body (see `op`); as a member or parameter, text.
+            Kind::Binary => Ty::String,
             Kind::Array(items) => Ty::Vec(Box::new(self.ty(items, Ctx { items: ctx.items + 1, ..ctx }))),
             Kind::Object { properties, additional } if properties.is_empty() => match additional {
                 Additional::Typed(value) => Ty::Map(Box::new(self.ty(value, Ctx { values: ctx.values + 1, ..ctx }))),
