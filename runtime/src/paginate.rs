@@ -36,30 +36,32 @@ pub struct PageSeen {
 #[derive(Debug, Clone)]
 pub struct Pager {
     by_token: bool,
-    page_size: Option<i64>,
+    first_token: Option<String>,
     seen_tokens: HashSet<String>,
     page: i64,
     items: u64,
 }
 
 impl Pager {
-    /// Token paging (`NextToken` + `MaxResults`).
-    pub fn by_token() -> Self {
-        Self { by_token: true, page_size: None, seen_tokens: HashSet::new(), page: 1, items: 0 }
+    /// Token paging (`NextToken` + `MaxResults`), from the caller's token when it set one.
+    pub fn by_token(first_token: Option<String>) -> Self {
+        let first_token = first_token.filter(|t| !t.is_empty());
+        Self { by_token: true, first_token, seen_tokens: HashSet::new(), page: 1, items: 0 }
     }
 
     /// Page-number paging from `first_page` (1 unless the caller asked for another), with the caller's
-    /// page size when it set one: without a total, a page shorter than that is the last.
+    /// page size when it set one (it counts the items before a later first page).
     pub fn by_page(first_page: i64, page_size: Option<i64>) -> Self {
         let page = first_page.max(1);
         // The pages before the first one count towards the total.
         let before = page_size.map_or(0, |size| (page - 1).saturating_mul(size.max(0)));
-        Self { by_token: false, page_size, seen_tokens: HashSet::new(), page, items: before.max(0) as u64 }
+        let items = before.max(0) as u64;
+        Self { by_token: false, first_token: None, seen_tokens: HashSet::new(), page, items }
     }
 
     /// Where the first page starts.
     pub fn first(&self) -> Cursor {
-        if self.by_token { Cursor::Token(None) } else { Cursor::Page(self.page) }
+        if self.by_token { Cursor::Token(self.first_token.clone()) } else { Cursor::Page(self.page) }
     }
 
     /// After a page: where the next one starts, `None` when the listing is done, or why it cannot go on.
@@ -75,9 +77,10 @@ impl Pager {
             }
             return Ok(Some(Cursor::Token(Some(token.to_owned()))));
         }
-        let short = self.page_size.is_some_and(|size| (seen.items as i64) < size);
+        // Without a total only an empty page ends the listing: a service may cap the page size below the
+        // one asked for, and a short page is then not the last.
         let all_read = seen.total.is_some_and(|total| self.items >= total.max(0) as u64);
-        if seen.items == 0 || all_read || (seen.total.is_none() && short) {
+        if seen.items == 0 || all_read {
             return Ok(None);
         }
         self.page += 1;
@@ -159,18 +162,21 @@ mod tests {
 
     #[test]
     fn token_paging_follows_tokens_and_stops_without_one() {
-        let mut pager = Pager::by_token();
+        let mut pager = Pager::by_token(None);
         assert_eq!(pager.first(), Cursor::Token(None));
         assert_eq!(pager.after(&seen(Some("t1"), None, 10)), Ok(Some(Cursor::Token(Some("t1".into())))));
         assert_eq!(pager.after(&seen(Some("t2"), None, 10)), Ok(Some(Cursor::Token(Some("t2".into())))));
         assert_eq!(pager.after(&seen(Some(""), None, 3)), Ok(None));
-        let mut pager = Pager::by_token();
+        let mut pager = Pager::by_token(None);
         assert_eq!(pager.after(&seen(None, None, 0)), Ok(None));
+        // A walk resumed from the caller's token starts there.
+        assert_eq!(Pager::by_token(Some("t7".into())).first(), Cursor::Token(Some("t7".into())));
+        assert_eq!(Pager::by_token(Some(String::new())).first(), Cursor::Token(None));
     }
 
     #[test]
     fn a_token_given_twice_is_an_error_not_a_loop() {
-        let mut pager = Pager::by_token();
+        let mut pager = Pager::by_token(None);
         pager.after(&seen(Some("t1"), None, 10)).unwrap();
         pager.after(&seen(Some("t2"), None, 10)).unwrap();
         let err = pager.after(&seen(Some("t1"), None, 10)).unwrap_err();
@@ -192,10 +198,12 @@ mod tests {
     }
 
     #[test]
-    fn without_a_total_a_short_or_empty_page_is_the_last() {
+    fn without_a_total_only_an_empty_page_is_the_last() {
+        // A service that caps pages at 4 although 10 were asked for: short pages are not the end.
         let mut pager = Pager::by_page(1, Some(10));
-        assert_eq!(pager.after(&seen(None, None, 10)), Ok(Some(Cursor::Page(2))));
-        assert_eq!(pager.after(&seen(None, None, 4)), Ok(None));
+        assert_eq!(pager.after(&seen(None, None, 4)), Ok(Some(Cursor::Page(2))));
+        assert_eq!(pager.after(&seen(None, None, 4)), Ok(Some(Cursor::Page(3))));
+        assert_eq!(pager.after(&seen(None, None, 0)), Ok(None));
         // Starting at page 3 of 10-item pages, 20 items lie before it: a total of 25 ends it after one page.
         let mut pager = Pager::by_page(3, Some(10));
         assert_eq!(pager.after(&seen(None, Some(25), 5)), Ok(None));
@@ -228,11 +236,11 @@ mod tests {
             items: 1,
         };
         let walked: Vec<_> =
-            pages("List", Pager::by_token(), script(vec![Some("t1"), Some("t2"), None]), read).collect().await;
+            pages("List", Pager::by_token(None), script(vec![Some("t1"), Some("t2"), None]), read).collect().await;
         let indices: Vec<usize> = walked.into_iter().map(|p| p.unwrap().0).collect();
         assert_eq!(indices, [0, 1, 2]);
         let looping: Vec<_> =
-            pages("List", Pager::by_token(), script(vec![Some("t1"), Some("t1")]), read).collect().await;
+            pages("List", Pager::by_token(None), script(vec![Some("t1"), Some("t1")]), read).collect().await;
         // Page 0 gives t1, page 1 gives t1 again: both pages are read, then the error ends the stream.
         assert_eq!(looping.len(), 3);
         assert!(looping[0].is_ok() && looping[1].is_ok());

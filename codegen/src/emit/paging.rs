@@ -15,7 +15,7 @@ pub fn paginators(w: &mut Writer<'_>, op: &Op, paged: &Paged, home: Home) {
     let stream = format!("{rt}::__private::futures_core::Stream");
     let (pager, set, seen) = match &paged.paging {
         Paging::Token { token, next, .. } => (
-            format!("{rt}::paginate::Pager::by_token()"),
+            format!("{rt}::paginate::Pager::by_token({})", token_of(token)),
             format!("if let {rt}::paginate::Cursor::Token(t) = cursor {{ {} }}", assign(token, "t")),
             format!("next_token: {}.cloned(), total: None,", by_ref("page", next)),
         ),
@@ -105,6 +105,15 @@ fn assign(field: &Step, value: &str) -> String {
         (Ty::String, _, false) => format!("request.{name} = {value}.to_string();"),
         (_, _, true) => format!("request.{name} = Some({value}.try_into().unwrap_or_default());"),
         (_, _, false) => format!("request.{name} = {value}.try_into().unwrap_or_default();"),
+    }
+}
+
+/// The caller's token in request field `field`, as `Option<String>`.
+fn token_of(field: &Step) -> String {
+    if field.optional {
+        format!("request.{}.clone()", field.rust)
+    } else {
+        format!("Some(request.{}.clone())", field.rust)
     }
 }
 

@@ -5,7 +5,7 @@
 //! object holding exactly **one list** within three levels (`Instances.Instance` in ECS, `Data.Records`
 //! elsewhere). A token pair also needs a `NextToken` in the answer, beside the list or above it (or in an
 //! object beside the way to it); a page pair may have a total (`TotalCount`, `TotalNum`, `Total`) there,
-//! and without one a page shorter than the page size is the last. The request's paging fields are strings
+//! and without one an empty page is the last. The request's paging fields are strings
 //! or integers (the token a string). Names compare in any case and spelling (`page_number`, `pageNo`). The token pair
 //! wins when an operation has both. Anything else — no list, two lists, a token the answer lacks — gets no
 //! paginator: never a wrong one.
