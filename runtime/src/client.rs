@@ -499,7 +499,11 @@ fn classify(meta: &OperationMeta, response: HttpResponse) -> Result<RawResponse,
     if failed {
         return Err(refused(&value));
     }
-    let request_id = value.get("RequestId").and_then(Value::as_str).map(str::to_owned);
+    // RPC answers say `RequestId`; ROA ones may say `requestId` or `request_id` (CS).
+    let request_id = ["RequestId", "requestId", "request_id"]
+        .iter()
+        .find_map(|key| value.get(*key).and_then(Value::as_str))
+        .map(str::to_owned);
     Ok(RawResponse { status, request_id, body: value })
 }
 
@@ -639,6 +643,11 @@ mod tests {
         let signed = client.build_request(&request, &Credentials::new("id", "secret"), time, "n").unwrap();
         assert_eq!(signed.method, "PUT");
         assert_eq!(signed.url, "http://127.0.0.1:9/clusters/c%201%2F%C3%A4/scale?dry=1");
+        let shown = format!("{signed:?}");
+        assert!(!shown.contains("c%201") && shown.contains("http://127.0.0.1:9/<path, "), "{shown}");
+        let described = client.prepare(&request, None).unwrap();
+        let shown = format!("{described:?}");
+        assert!(!shown.contains("c%201") && !shown.contains("count") && shown.contains("Json(<"), "{shown}");
         assert_eq!(signed.body.as_ref(), br#"{"count":3,"tags":[{"k":"v"}]}"#);
         assert_eq!(signed.header("content-type"), Some(protocol::JSON));
         assert_eq!(signed.header("x-acs-action"), Some("ScaleCluster"));
@@ -671,6 +680,8 @@ mod tests {
         }
         let listed = HttpResponse { status: 200, retry_after: None, body: bytes::Bytes::from_static(b"[1,2]") };
         assert_eq!(classify(&Scale::META, listed).ok().unwrap().body, serde_json::json!([1, 2]));
+        let cs = answer(br#"{"request_id":"r-1","cluster_id":"c"}"#);
+        assert_eq!(classify(&Scale::META, cs).ok().unwrap().request_id.as_deref(), Some("r-1"));
     }
 
     #[test]

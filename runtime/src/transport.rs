@@ -30,7 +30,11 @@ impl SignedRequest {
 impl std::fmt::Debug for SignedRequest {
     // Signatures, tokens and parameter values (phone numbers among them) stay out: names and sizes only.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The path may hold path parameters (user data): scheme and authority, and the path's size.
         let base = self.url.split('?').next().unwrap_or_default();
+        let authority_end = base.find("://").map_or(0, |i| i + 3);
+        let (origin, path) = base.split_at(base[authority_end..].find('/').map_or(base.len(), |i| authority_end + i));
+        let base = format!("{origin}/<path, {} bytes>", path.len().saturating_sub(1));
         let header_names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("SignedRequest")
             .field("method", &self.method)

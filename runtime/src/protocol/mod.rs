@@ -25,7 +25,7 @@ pub enum Protocol {
 }
 
 /// A request body, by kind: each kind has its content type.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub enum Body {
     /// No body.
     #[default]
@@ -101,7 +101,7 @@ impl Body {
 }
 
 /// One HTTP request as a protocol describes it, before signing. Query values are decoded text.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct HttpRequest {
     /// The operation's action name (sent as `x-acs-action`, and as `Action` by V1).
     pub action: &'static str,
@@ -120,6 +120,34 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Body,
+}
+
+impl std::fmt::Debug for Body {
+    // Bodies carry user data (phone numbers among them): the kind and size only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Body::Empty => "Empty",
+            Body::Form(_) => "Form",
+            Body::Json(_) => "Json",
+            Body::Binary(_) => "Binary",
+        };
+        write!(f, "{kind}(<{} bytes>)", self.bytes().len())
+    }
+}
+
+impl std::fmt::Debug for HttpRequest {
+    // Parameter values, path parameters among them, carry user data: names and sizes only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |pairs: &[(String, String)]| pairs.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        f.debug_struct("HttpRequest")
+            .field("action", &self.action)
+            .field("method", &self.method)
+            .field("path", &format_args!("<{} bytes>", self.path.len()))
+            .field("query", &names(&self.query))
+            .field("headers", &names(&self.headers))
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Describes `meta`'s request of product version `version`, sent to `authority`, with `params` and `body`.

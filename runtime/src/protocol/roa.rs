@@ -22,6 +22,10 @@ pub fn path(template: &str, params: &Params) -> Result<String, EncodeError> {
         if value.is_empty() {
             return Err(EncodeError::new(format!("{name}: a path parameter cannot be empty (path `{template}`)")));
         }
+        // HTTP stacks resolve `.` and `..` segments (encoded or not): the request would go elsewhere.
+        if value == "." || value == ".." {
+            return Err(EncodeError::new(format!("{name}: a path parameter cannot be `{value}` (path `{template}`)")));
+        }
         percent_encode_into(&mut out, value);
         rest = &rest[close + 1..];
     }
@@ -60,5 +64,10 @@ mod tests {
         assert!(err.to_string().contains("cannot be empty"), "{err}");
         let err = path("/clusters/{ClusterId", &params(&[("ClusterId", "x")])).unwrap_err();
         assert!(err.to_string().contains("unclosed"), "{err}");
+        for dots in [".", ".."] {
+            let err = path("/clusters/{ClusterId}", &params(&[("ClusterId", dots)])).unwrap_err();
+            assert!(err.to_string().contains("cannot be"), "{err}");
+        }
+        assert_eq!(path("/c/{Id}", &params(&[("Id", "...")])).unwrap(), "/c/...");
     }
 }
