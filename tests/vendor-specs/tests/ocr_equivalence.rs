@@ -29,7 +29,9 @@ async fn a_raw_body_is_sent_as_the_official_ocr_sdk_sends_it() {
         .output()
         .unwrap();
     let _ = std::fs::remove_file(&file);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout.trim(), "ok", "the official SDK's call went through");
 
     let config = capture::config(&server.endpoint);
     // The capturing server's answer is not OCR's; what counts is what was sent.
