@@ -47,7 +47,7 @@ fn fetch(url: &str) -> String {
 
 /// Decoded `name=value` pairs of a raw query or form body.
 pub fn query_pairs(raw: &str) -> BTreeMap<String, String> {
-    query_pairs_in_order(raw).into_iter().collect()
+    decoded(raw).into_iter().collect()
 }
 
 /// A recorded request's headers by lowercase name, without those that differ by design.
@@ -100,8 +100,7 @@ fn json_body(request: &Value) -> Option<Value> {
 /// (the official SDK writes `+` in the URL, the canonical form — which both sign — is `%20`) and the order
 /// of members inside a `json`-style value (compared as JSON, as for bodies).
 fn raw_query(request: &Value) -> Vec<(String, String)> {
-    let raw = request["query"].as_str().unwrap_or_default().replace('+', "%20");
-    let mut pairs: Vec<(String, String)> = query_pairs_in_order(&raw);
+    let mut pairs = decoded(request["query"].as_str().unwrap_or_default());
     for (_, value) in &mut pairs {
         if let Ok(parsed @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str::<Value>(value) {
             *value = parsed.to_string();
@@ -111,12 +110,7 @@ fn raw_query(request: &Value) -> Vec<(String, String)> {
     pairs
 }
 
-fn query_pairs_in_order(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (acsgen::encode::percent_decode(k), acsgen::encode::percent_decode(v))
-        })
-        .collect()
+/// `name=value` pairs as a form or a query writes them (`+` is a space), decoded by the runtime's own reader.
+fn decoded(raw: &str) -> Vec<(String, String)> {
+    acsgen::encode::EncodedForm::new(raw.to_owned()).decoded()
 }
