@@ -184,11 +184,7 @@ fn generated_names_of_every_vendor_file() {
         let Some(text) = vendor(file) else { return };
         let spec = crate::spec::read(&text, None).unwrap_or_else(|p| panic!("{file}: {p:?}"));
         let ir = crate::ir::build(&spec, &crate::ir::Options::default());
-        // Kept beside the crate, out of its package: they are names from the vendor's files.
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../vendor-names");
-        settings.set_prepend_module_to_snapshot(false);
-        settings.bind(|| insta::assert_snapshot!(*name, public_names(&ir)));
+        vendor_snapshot(name, &public_names(&ir));
     }
 }
 
@@ -200,10 +196,7 @@ fn paged_operations_of_every_vendor_file() {
         let Some(text) = vendor(file) else { return };
         let spec = crate::spec::read(&text, None).unwrap_or_else(|p| panic!("{file}: {p:?}"));
         let ir = crate::ir::build(&spec, &crate::ir::Options::default());
-        let mut settings = insta::Settings::clone_current();
-        settings.set_snapshot_path("../vendor-names");
-        settings.set_prepend_module_to_snapshot(false);
-        settings.bind(|| insta::assert_snapshot!(format!("paged_{name}"), paged_operations(&ir)));
+        vendor_snapshot(&format!("paged_{name}"), &paged_operations(&ir));
     }
 }
 
@@ -231,6 +224,15 @@ fn paged_operations(ir: &crate::ir::Ir) -> String {
         .collect();
     lines.push(format!("{} of {} operations page", lines.len(), ir.ops.len()));
     lines.join("\n") + "\n"
+}
+
+/// Asserts the snapshot `name` of what was generated from a vendor file. Kept beside the crate, out of its
+/// package: they are names from the vendor's files.
+fn vendor_snapshot(name: &str, text: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../vendor-names");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!(name.to_owned(), text));
 }
 
 /// One line per generated item: `fn op(required…) .setter…`, `struct path { field… }`, `enum path { Variant… }`.

@@ -58,25 +58,23 @@ pub fn paginators(w: &mut Writer<'_>, op: &Op, paged: &Paged, home: Home) {
 
 /// `Option<&T>` of the field at `path` from `root` (a reference).
 fn by_ref(root: &str, path: &[Step]) -> String {
-    let mut out = format!("Some({root})");
-    for step in path {
-        if step.optional {
-            let _ = write!(out, ".and_then(|x| x.{}.as_ref())", step.rust);
-        } else {
-            let _ = write!(out, ".map(|x| &x.{})", step.rust);
-        }
-    }
-    out
+    walk(root, path, ".as_ref()", "&")
 }
 
 /// `Option<T>` of the field at `path`, taken out of `root` (owned).
 fn by_value(root: &str, path: &[Step]) -> String {
+    walk(root, path, "", "")
+}
+
+/// `Some(root)` followed down `path`: an optional field through `and_then` (`field{borrow}`), another
+/// through `map` (`{take}field`).
+fn walk(root: &str, path: &[Step], borrow: &str, take: &str) -> String {
     let mut out = format!("Some({root})");
     for step in path {
         if step.optional {
-            let _ = write!(out, ".and_then(|x| x.{})", step.rust);
+            let _ = write!(out, ".and_then(|x| x.{}{borrow})", step.rust);
         } else {
-            let _ = write!(out, ".map(|x| x.{})", step.rust);
+            let _ = write!(out, ".map(|x| {take}x.{})", step.rust);
         }
     }
     out
