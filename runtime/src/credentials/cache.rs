@@ -181,6 +181,21 @@ mod tests {
         }
     }
 
+    /// The key IDs `n` callers get, all asking at once.
+    async fn at_once(cached: &Arc<Cached<Counting>>, n: usize) -> Vec<String> {
+        let calls: Vec<_> = (0..n)
+            .map(|_| {
+                let c = cached.clone();
+                tokio::spawn(async move { c.provide_credentials().await.map(|c| c.access_key_id().to_owned()) })
+            })
+            .collect();
+        let mut ids = Vec::with_capacity(n);
+        for call in calls {
+            ids.push(call.await.unwrap().unwrap());
+        }
+        ids
+    }
+
     /// One test, because the clock is shared.
     #[tokio::test]
     async fn stale_fifteen_minutes_before_expiry_fetched_once_kept_through_failures() {
@@ -191,14 +206,8 @@ mod tests {
         assert_eq!(id(cached.provide_credentials().await).unwrap(), "id-0");
         CLOCK.fetch_add(2, Ordering::SeqCst); // 899 s left: stale
         // 1,000 callers at once while stale: one fetch, every caller gets its result.
-        let calls: Vec<_> = (0..1000)
-            .map(|_| {
-                let c = cached.clone();
-                tokio::spawn(async move { c.provide_credentials().await.map(|c| c.access_key_id().to_owned()) })
-            })
-            .collect();
-        for call in calls {
-            assert_eq!(call.await.unwrap().unwrap(), "id-1");
+        for id in at_once(&cached, 1000).await {
+            assert_eq!(id, "id-1");
         }
         assert_eq!(cached.inner.fetches.load(Ordering::SeqCst), 2);
         // Stale and the refresh fails: the valid credentials are still served.
@@ -207,25 +216,13 @@ mod tests {
         assert_eq!(id(cached.provide_credentials().await).unwrap(), "id-1");
         // Stale, failing, and 50 callers at once: one fetch, and none again until RETRY_AFTER_FAILURE.
         let before = cached.inner.attempts.load(Ordering::SeqCst);
-        let calls: Vec<_> = (0..50)
-            .map(|_| {
-                let c = cached.clone();
-                tokio::spawn(async move { c.provide_credentials().await.map(|c| c.access_key_id().to_owned()) })
-            })
-            .collect();
-        for call in calls {
-            assert_eq!(call.await.unwrap().unwrap(), "id-1");
+        for id in at_once(&cached, 50).await {
+            assert_eq!(id, "id-1");
         }
         assert_eq!(cached.inner.attempts.load(Ordering::SeqCst), before, "served during the back-off");
         CLOCK.fetch_add(11, Ordering::SeqCst);
-        let calls: Vec<_> = (0..50)
-            .map(|_| {
-                let c = cached.clone();
-                tokio::spawn(async move { c.provide_credentials().await.is_ok() })
-            })
-            .collect();
-        for call in calls {
-            assert!(call.await.unwrap());
+        for id in at_once(&cached, 50).await {
+            assert_eq!(id, "id-1", "still valid while the refresh fails");
         }
         assert_eq!(cached.inner.attempts.load(Ordering::SeqCst), before + 1, "one more try for 50 callers");
         // Expired and the refresh fails: an error naming where they came from and why.
