@@ -254,6 +254,11 @@ impl Params {
         Some(out.into())
     }
 
+    /// Whether the request has a JSON body (a whole one, or members), without writing it.
+    pub fn has_json_body(&self) -> bool {
+        matches!(self.whole_body, Some(WholeBody::Json(_))) || self.body.is_some()
+    }
+
     /// The JSON body, compact: the whole body set by [`set_json_body`](Self::set_json_body), else an
     /// object of the `in: body` members.
     pub fn json_body(&self) -> Option<Vec<u8>> {

@@ -62,7 +62,7 @@ impl Body {
     /// `form` as the body of a request whose `params` must then have no body of their own.
     pub fn form(params: &Params, form: EncodedForm) -> Result<Self, EncodeError> {
         let mut own: Vec<&str> = params.form().iter().map(|(name, _)| name.as_str()).collect();
-        own.extend(params.json_body().is_some().then_some("(the JSON body)"));
+        own.extend(params.has_json_body().then_some("(the JSON body)"));
         own.extend(params.binary_body().is_some().then_some("(the raw body)"));
         if !own.is_empty() {
             return Err(EncodeError::new(format!(
