@@ -1,7 +1,8 @@
 //! The generator behind `#[acsgen::api]`, as a library: API metadata JSON in, the source text of a typed
 //! client out. The proc-macro crate (`acsgen-macros`) is a thin layer over it — arguments, spans, the
 //! compiler's lexer — and tools that need the reader at run time (the fuzz target, an emulator serving any
-//! spec) link it directly, which a proc-macro crate cannot be.
+//! spec) link it directly, which a proc-macro crate cannot be. [`paging`] states the paginator rule in
+//! wire names for such tools.
 //!
 //! One direction, three stages: [`spec`] reads the metadata into a checked model, collecting every problem
 //! with its JSON pointer; `ir` names every item and resolves every type; `emit` writes the code. No
@@ -11,6 +12,7 @@ mod emit;
 #[cfg(test)]
 mod held_up_tests;
 mod ir;
+pub mod paging;
 pub mod spec;
 #[cfg(test)]
 mod tests;

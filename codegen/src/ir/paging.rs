@@ -12,17 +12,18 @@
 
 use super::{Body, Field, Ir, Op, Ty};
 
-/// A field on the way: its Rust name, its type, and whether it is an `Option`.
+/// A field on the way: its Rust name, its name on the wire, its type, and whether it is an `Option`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     pub rust: String,
+    pub wire: String,
     pub ty: Ty,
     pub optional: bool,
 }
 
 impl Step {
     fn of(field: &Field) -> Self {
-        Step { rust: field.rust.clone(), ty: field.ty.clone(), optional: field.optional }
+        Step { rust: field.rust.clone(), wire: field.wire.clone(), ty: field.ty.clone(), optional: field.optional }
     }
 }
 
