@@ -11,6 +11,8 @@ use serde_json::{Map, Value};
 pub const VERSION: &str = "2019-10-15";
 /// Records one `ImportTaskNumberDatas` request may carry.
 pub const MAX_RECORDS: usize = 1000;
+/// The operations the store plays (a spec served beside it answers aiccs's others).
+pub const ACTIONS: &[&str] = &["CreateAiCallTask", "StartAiCallTask", "ImportTaskNumberDatas"];
 /// Characters an `outId` may have.
 pub const MAX_OUT_ID: usize = 128;
 

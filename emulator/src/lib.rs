@@ -17,22 +17,31 @@
 
 mod aiccs;
 mod auth;
+mod calls;
 mod metadata;
 mod params;
 mod reply;
 mod server;
+mod specs;
 mod sts;
+mod stubs;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use aiccs::{MAX_OUT_ID, MAX_RECORDS, StoredCallee, VERSION};
+pub use calls::{Call, KEPT as KEPT_CALLS, VALUE_CHARS};
 pub use metadata::{Imds, MetadataSettings};
 pub use server::{Faults, MAX_BODY, RETRY_AFTER_MS};
+pub use specs::{DEFAULT_LIST_ITEMS, SpecError};
 pub use sts::StsSettings;
+pub use stubs::Scripted;
 
 use auth::{AccessKey, Verifier};
+use calls::Calls;
 use server::{Counters, Shared};
+use specs::Catalog;
+use stubs::Stubs;
 
 /// The access key ID used when none is configured.
 pub const DEMO_ACCESS_KEY_ID: &str = "acsgen-demo-key";
@@ -48,6 +57,9 @@ pub struct Emulator {
     clock_offset: i64,
     sts: Option<StsSettings>,
     metadata: Option<MetadataSettings>,
+    /// (label, text) of each spec to serve.
+    specs: Vec<(String, String)>,
+    list_items: usize,
 }
 
 impl Default for Emulator {
@@ -59,7 +71,16 @@ impl Default for Emulator {
 impl Emulator {
     /// No keys yet (the demo pair is used if none is added), no faults, seed 0.
     pub fn new() -> Self {
-        Self { keys: Vec::new(), faults: Faults::default(), seed: 0, clock_offset: 0, sts: None, metadata: None }
+        Self {
+            keys: Vec::new(),
+            faults: Faults::default(),
+            seed: 0,
+            clock_offset: 0,
+            sts: None,
+            metadata: None,
+            specs: Vec::new(),
+            list_items: DEFAULT_LIST_ITEMS,
+        }
     }
 
     /// Accepts a long-term access key.
@@ -111,8 +132,44 @@ impl Emulator {
         self
     }
 
+    /// Serves every operation of the API metadata file `text` (its path or name as `label`, for errors),
+    /// RPC or ROA: requests are checked against it and answered with bodies built from its response
+    /// schemas — the file's examples where it has them, otherwise values of the declared types, the same
+    /// for the same seed — and list operations page over [`Emulator::list_items`] items. aiccs's
+    /// call-task operations keep their stateful behaviour when the aiccs file is served.
+    ///
+    /// Fails when the file cannot be read by the generator's reader (every problem listed with where it
+    /// is) or serves an action a spec added before serves for the same version.
+    pub fn spec(mut self, label: impl Into<String>, text: impl Into<String>) -> Result<Self, SpecError> {
+        let (label, text) = (label.into(), text.into());
+        let mut check = Catalog::new(0, 0);
+        for (earlier_label, earlier) in &self.specs {
+            check.add(earlier_label, earlier)?;
+        }
+        check.add(&label, &text)?;
+        self.specs.push((label, text));
+        Ok(self)
+    }
+
+    /// [`Emulator::spec`] with the file at `path`.
+    pub fn spec_file(self, path: impl AsRef<std::path::Path>) -> Result<Self, SpecError> {
+        let path = path.as_ref();
+        let label = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.spec(label, text),
+            Err(e) => Err(SpecError { label, problems: vec![format!("cannot be read: {e}")] }),
+        }
+    }
+
+    /// How many synthetic items each list operation of a served spec pages over (25 unless set).
+    pub fn list_items(mut self, n: usize) -> Self {
+        self.list_items = n;
+        self
+    }
+
     /// Listens on `addr` and serves in the background until the returned handle is dropped.
     pub async fn start(self, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
+        let catalog = self.catalog()?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let mut keys = self.keys;
@@ -133,9 +190,21 @@ impl Emulator {
             sts: self.sts,
             metadata: self.metadata,
             metadata_tokens: Default::default(),
+            catalog,
+            stubs: Stubs::default(),
+            calls: Calls::default(),
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(RunningEmulator { addr, shared, task })
+    }
+
+    fn catalog(&self) -> std::io::Result<Catalog> {
+        let mut catalog = Catalog::new(self.seed, self.list_items);
+        for (label, text) in &self.specs {
+            // Checked when added; an error here would be a spec that read once and not twice.
+            catalog.add(label, text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        }
+        Ok(catalog)
     }
 
     /// Listens on `127.0.0.1` on a free port.
@@ -239,6 +308,28 @@ impl RunningEmulator {
             sts_issued: c.sts_issued.load(Relaxed),
             metadata_issued: c.metadata_issued.load(Relaxed),
         }
+    }
+
+    /// Every API call received so far (the newest [`KEPT_CALLS`]), oldest first: action, version,
+    /// method, path, parameters, and the answer's status and error code.
+    pub fn calls(&self) -> Vec<Call> {
+        self.shared.calls.list(None)
+    }
+
+    /// The calls of `action` only.
+    pub fn calls_of(&self, action: &str) -> Vec<Call> {
+        self.shared.calls.list(Some(action))
+    }
+
+    /// Forgets the calls recorded so far.
+    pub fn clear_calls(&self) {
+        self.shared.calls.clear();
+    }
+
+    /// Queues `answers` for the next calls of `action` (any version), after any already queued: each
+    /// call takes the next one instead of the emulator's own answer, until none is left.
+    pub fn stub(&self, action: &str, answers: Vec<Scripted>) {
+        self.shared.stubs.push(action, None, answers);
     }
 
     /// Stops serving.

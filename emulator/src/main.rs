@@ -1,5 +1,5 @@
-//! `acsgen-emulator`: runs the local aiccs endpoint (and on demand STS and the ECS metadata service) until
-//! interrupted.
+//! `acsgen-emulator`: runs the local aiccs endpoint (and on demand any product from its metadata file
+//! with `--spec`, STS and the ECS metadata service) until interrupted.
 //! The first line on stdout is `listening on http://HOST:PORT`.
 
 use std::net::SocketAddr;
@@ -7,11 +7,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use acsgen_emulator::{
-    DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults, Imds, MetadataSettings, StsSettings,
+    DEFAULT_LIST_ITEMS, DEMO_ACCESS_KEY_ID, DEMO_ACCESS_KEY_SECRET, Emulator, Faults, Imds, MetadataSettings,
+    StsSettings,
 };
 use clap::Parser;
 
-/// A local aiccs 2019-10-15 endpoint for offline runs, tests and fault drills.
+/// A local Alibaba Cloud endpoint — aiccs 2019-10-15, and any product from its metadata file — for
+/// offline runs, tests and fault drills.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
@@ -62,6 +64,13 @@ struct Args {
     /// The metadata service answers only requests with an IMDSv2 token.
     #[arg(long, requires = "metadata")]
     imdsv2_only: bool,
+    /// Serves every operation of this API metadata file (RPC or ROA) too: requests checked against it,
+    /// answers built from its response schemas; repeatable.
+    #[arg(long = "spec", value_name = "FILE")]
+    specs: Vec<PathBuf>,
+    /// How many synthetic items each list operation of a served spec pages over.
+    #[arg(long, default_value_t = DEFAULT_LIST_ITEMS)]
+    list_items: usize,
 }
 
 /// Parses `ID:SECRET` or `ID:SECRET:STS_TOKEN`.
@@ -85,7 +94,7 @@ fn probability(text: &str) -> Result<f64, String> {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let mut emulator = Emulator::new().seed(args.seed).faults(Faults {
+    let mut emulator = Emulator::new().seed(args.seed).list_items(args.list_items).faults(Faults {
         throttle: args.fault_throttle,
         server_error: args.fault_server_error,
         drop_before: args.fault_drop_before,
@@ -100,6 +109,15 @@ async fn main() {
         let imds = if args.imdsv2_only { Imds::V2Only } else { Imds::Both };
         let lifetime = Duration::from_secs(args.metadata_lifetime);
         emulator = emulator.metadata(MetadataSettings { role: args.metadata_role.clone(), lifetime, imds });
+    }
+    for path in &args.specs {
+        emulator = match emulator.spec_file(path) {
+            Ok(emulator) => emulator,
+            Err(e) => {
+                eprintln!("acsgen-emulator: {e}");
+                std::process::exit(2);
+            }
+        };
     }
     for (id, secret, token) in &args.access_keys {
         emulator = match token {

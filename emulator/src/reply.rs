@@ -5,6 +5,8 @@ use hyper::Response;
 use hyper::body::Bytes;
 use serde_json::{Value, json};
 
+use crate::stubs::Scripted;
+
 pub type Body = http_body_util::Full<Bytes>;
 
 /// A request ID in the vendor's format (uppercase hex, 8-4-4-4-12).
@@ -21,19 +23,56 @@ fn json_response(status: u16, request_id: &str, body: &Value, extra: &[(&str, St
     for (k, v) in extra {
         builder = builder.header(*k, v.as_str());
     }
-    builder.body(Body::new(Bytes::from(body.to_string()))).unwrap_or_else(|_| Response::new(Body::default()))
+    let mut response =
+        builder.body(Body::new(Bytes::from(body.to_string()))).unwrap_or_else(|_| Response::new(Body::default()));
+    let failed = status != 200 || body.get("Success") == Some(&Value::Bool(false));
+    if let (true, Some(code)) = (failed, body.get("Code").and_then(Value::as_str)) {
+        response.extensions_mut().insert(ErrorCode(code.to_owned()));
+    }
+    response
 }
 
-/// A protocol error: HTTP `status` with the vendor's error body.
+/// The error code an answer carries, kept beside it (never sent) for the record of calls.
+#[derive(Debug, Clone)]
+pub struct ErrorCode(pub String);
+
+/// A protocol error: HTTP `status` with the vendor's error body, from aiccs.
 pub fn error(status: u16, request_id: &str, code: &str, message: &str) -> Response<Body> {
+    product_error("aiccs", status, request_id, code, message)
+}
+
+/// A protocol error from `product`'s endpoint.
+pub fn product_error(product: &str, status: u16, request_id: &str, code: &str, message: &str) -> Response<Body> {
     let body = json!({
         "RequestId": request_id,
-        "HostId": "aiccs.aliyuncs.com",
+        "HostId": format!("{}.aliyuncs.com", product.to_ascii_lowercase()),
         "Code": code,
         "Message": message,
-        "Recommend": format!("https://api.aliyun.com/troubleshoot?q={code}&product=aiccs"),
+        "Recommend": format!("https://api.aliyun.com/troubleshoot?q={code}&product={product}"),
     });
     json_response(status, request_id, &body, &[])
+}
+
+/// A scripted answer ([`Scripted`]) from `product`'s endpoint.
+pub fn scripted(product: &str, request_id: &str, answer: Scripted) -> Response<Body> {
+    let retry = |ms: Option<u64>| ms.map(|ms| ("x-acs-retry-after", ms.to_string())).into_iter().collect::<Vec<_>>();
+    match answer {
+        Scripted::Body { status, mut body, retry_after_ms } => {
+            if let Value::Object(members) = &mut body {
+                members.entry("RequestId").or_insert_with(|| Value::String(request_id.to_owned()));
+            }
+            json_response(status, request_id, &body, &retry(retry_after_ms))
+        }
+        Scripted::Error { status, code, message, retry_after_ms } => {
+            let mut response = product_error(product, status, request_id, &code, &message);
+            for (name, value) in retry(retry_after_ms) {
+                if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+                    response.headers_mut().insert(name, value);
+                }
+            }
+            response
+        }
+    }
 }
 
 /// Throttling: HTTP 429 with `x-acs-retry-after` (milliseconds).

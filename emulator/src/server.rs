@@ -13,12 +13,15 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::aiccs::{Outcome, Store};
+use crate::aiccs::{self, Outcome, Store};
 use crate::auth::{Incoming, Rejection, Verified, Verifier};
+use crate::calls::{self, Calls};
 use crate::metadata::{self, MetadataSettings, Tokens};
 use crate::params;
 use crate::reply::{self, Body};
+use crate::specs::{Call, Catalog};
 use crate::sts::{self, StsSettings};
+use crate::stubs::Stubs;
 
 /// Fault drills: probabilities in `[0, 1]`, each drawn per API request from the seeded generator.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -74,6 +77,10 @@ pub struct Shared {
     /// Plays the ECS metadata service when set.
     pub metadata: Option<MetadataSettings>,
     pub metadata_tokens: Tokens,
+    /// Products served from specs.
+    pub catalog: Catalog,
+    pub stubs: Stubs,
+    pub calls: Calls,
 }
 
 /// Why a connection is closed without an answer (a fault drill).
@@ -129,19 +136,22 @@ async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<R
         return Ok(reply::error(431, &request_id, "RequestHeaderFieldsTooLarge", &message));
     }
     let path = request.uri().path().to_owned();
-    if let Some(rest) = path.strip_prefix("/__emulator/") {
-        return Ok(inspect(&shared, &request_id, rest));
+    if path.starts_with("/__emulator/") {
+        return Ok(inspect(&shared, &request_id, request).await);
     }
     if let (Some(settings), true) = (&shared.metadata, path.starts_with("/latest/")) {
         let method = request.method().as_str();
         return Ok(metadata::handle(&shared, settings, &request_id, method, &path, request.headers()));
     }
-    if path != "/" {
+    let paths = shared.catalog.has_paths();
+    if path != "/" && !paths {
         return Ok(reply::error(404, &request_id, "InvalidAction.NotFound", "RPC-style APIs are served at `/`."));
     }
     let method = request.method().as_str().to_owned();
-    if method != "GET" && method != "POST" {
-        return Ok(reply::error(405, &request_id, "UnsupportedHTTPMethod", "Use GET or POST."));
+    let known = if paths { &["GET", "POST", "PUT", "DELETE", "PATCH"][..] } else { &["GET", "POST"][..] };
+    if !known.contains(&method.as_str()) {
+        let message = format!("Use {}.", known.join(", "));
+        return Ok(reply::error(405, &request_id, "UnsupportedHTTPMethod", &message));
     }
     shared.counters.requests.fetch_add(1, Ordering::Relaxed);
     let faults = *shared.faults.lock().unwrap_or_else(|e| e.into_inner());
@@ -204,20 +214,6 @@ fn request_params(query: Option<&str>, form: Option<&[u8]>) -> Result<(Vec<(Stri
     Ok((params, query_len))
 }
 
-/// A JSON body's members as parameters: strings as they are, other values as their JSON text.
-fn json_params(body: &[u8]) -> Result<Vec<(String, String)>, &'static str> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(members)) => Ok(members
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => (k, s),
-                other => (k, other.to_string()),
-            })
-            .collect()),
-        _ => Err("The JSON body is not a JSON object."),
-    }
-}
-
 /// The request's body, or the refusal to answer instead: too large, too slow, or broken part-way.
 async fn body_within_limits(
     parts: &hyper::http::request::Parts,
@@ -238,6 +234,18 @@ async fn body_within_limits(
         }
         Err(_) => Err(reply::error(408, request_id, "RequestTimeout", "The body did not arrive in time.")),
     }
+}
+
+/// A verified request, as dispatching sees it.
+struct Asked<'a> {
+    verified: Verified,
+    method: &'a str,
+    path: &'a str,
+    /// Query and form parameters (V1's signature parameters left out).
+    params: Vec<(String, String)>,
+    /// The JSON body, parsed.
+    json: Option<Value>,
+    headers: &'a [(String, String)],
 }
 
 async fn api(
@@ -267,27 +275,96 @@ async fn api(
         Err(message) => return Ok(reply::error(400, request_id, "InvalidParameter", &message)),
     };
     let (query, form) = params.split_at(query_len);
-    let incoming = Incoming { method, path: parts.uri.path(), query, form, headers: &headers, body: &body };
+    let path = parts.uri.path();
+    let incoming = Incoming { method, path, query, form, headers: &headers, body: &body };
     let verified = match verify(shared, &incoming) {
         Ok(v) => v,
         Err(rejection) => {
             shared.counters.rejected.fetch_add(1, Ordering::Relaxed);
-            return Ok(reply::error(rejection.status, request_id, rejection.code, &rejection.message));
+            let response = reply::error(rejection.status, request_id, rejection.code, &rejection.message);
+            let named = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+            let action = header("x-acs-action").or_else(|| named("Action")).unwrap_or_default();
+            let version = header("x-acs-version").or_else(|| named("Version")).unwrap_or_default();
+            record(shared, (action, version), (method, path), params.clone(), None, Some(&response));
+            return Ok(response);
         }
     };
-    let mut params = verified.operation_params(params);
-    if json {
-        // The body's members are parameters like the query's: none may repeat one.
-        let members = json_params(&body).map_err(str::to_owned).and_then(|members| {
-            params.extend(members);
-            params::unique(&params)
-        });
-        if let Err(message) = members {
-            return Ok(reply::error(400, request_id, "InvalidParameter", &message));
-        }
+    let json = match json.then(|| serde_json::from_slice::<Value>(&body)) {
+        None => None,
+        Some(Ok(value)) => Some(value),
+        Some(Err(_)) => return Ok(reply::error(400, request_id, "InvalidParameter", "The body is not valid JSON.")),
+    };
+    let params = verified.operation_params(params);
+    let request = Asked { verified, method, path, params, json, headers: &headers };
+    let answer = dispatch(shared, request_id, &request, faults);
+    let Asked { verified, params, json, .. } = request;
+    record(shared, (verified.action, verified.version), (method, path), params, json.as_ref(), answer.as_ref().ok());
+    answer
+}
+
+/// Records a call: what it asked, and how it was answered (`None`: dropped by a drill).
+fn record(
+    shared: &Shared,
+    (action, version): (String, String),
+    (method, path): (&str, &str),
+    mut params: Vec<(String, String)>,
+    json: Option<&Value>,
+    answer: Option<&Response<Body>>,
+) {
+    if let Some(Value::Object(members)) = json {
+        params
+            .extend(members.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned))));
     }
-    if let (Some(settings), sts::VERSION) = (&shared.sts, verified.version.as_str()) {
-        return Ok(sts::call(shared, settings, request_id, &verified, &params));
+    let params = params.into_iter().map(|(k, v)| (calls::kept(&k), calls::kept(&v))).collect();
+    let status = answer.map_or(0, |a| a.status().as_u16());
+    let code = answer.and_then(|a| a.extensions().get::<reply::ErrorCode>()).map(|c| c.0.clone());
+    let (method, path) = (method.to_owned(), path.to_owned());
+    shared.calls.record(calls::Call { action, version, method, path, params, status, code });
+}
+
+/// The parameters with a JSON object body's members among them, for the operations that read them so
+/// (aiccs, STS): none may repeat one.
+fn with_members(request: &Asked<'_>) -> Result<Vec<(String, String)>, String> {
+    let mut params = request.params.clone();
+    match &request.json {
+        None => {}
+        Some(Value::Object(members)) => params.extend(members.iter().map(|(k, v)| match v {
+            Value::String(s) => (k.clone(), s.clone()),
+            other => (k.clone(), other.to_string()),
+        })),
+        Some(_) => return Err("The JSON body is not a JSON object.".to_owned()),
+    }
+    params::unique(&params)?;
+    Ok(params)
+}
+
+/// Answers a verified request: a scripted answer first, then STS, the drills, and the operation.
+fn dispatch(
+    shared: &Shared,
+    request_id: &str,
+    request: &Asked<'_>,
+    faults: &Faults,
+) -> Result<Response<Body>, Dropped> {
+    let (action, version) = (request.verified.action.as_str(), request.verified.version.as_str());
+    let product = shared.catalog.product(version).unwrap_or("aiccs").to_owned();
+    if let Some(answer) = shared.stubs.next(action, version) {
+        return Ok(reply::scripted(&product, request_id, answer));
+    }
+    let by_spec =
+        shared.catalog.serves(version, action) && !(version == aiccs::VERSION && aiccs::ACTIONS.contains(&action));
+    let by_store = !by_spec && (version == aiccs::VERSION || shared.catalog.is_empty());
+    let sts = shared.sts.as_ref().filter(|_| version == sts::VERSION && !by_spec);
+    let params = if by_spec {
+        Vec::new()
+    } else {
+        match with_members(request) {
+            Ok(params) => params,
+            Err(message) => return Ok(reply::error(400, request_id, "InvalidParameter", &message)),
+        }
+    };
+    if let Some(settings) = sts {
+        return Ok(sts::call(shared, settings, request_id, &request.verified, &params));
     }
     if draw(shared, faults.throttle) {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
@@ -295,24 +372,43 @@ async fn api(
     }
     if draw(shared, faults.server_error) {
         shared.counters.server_errors.fetch_add(1, Ordering::Relaxed);
-        return Ok(reply::error(
-            500,
-            request_id,
-            "InternalError",
-            "The request processing has failed due to some unknown error.",
-        ));
+        let message = "The request processing has failed due to some unknown error.";
+        return Ok(reply::product_error(&product, 500, request_id, "InternalError", message));
     }
-    let outcome = shared.store.call(&verified.action, &verified.version, &params);
+    let outcome = if by_store {
+        shared.store.call(action, version, &params)
+    } else if by_spec || shared.catalog.serves_version(version) {
+        let call = Call {
+            method: request.method,
+            path: request.path,
+            flat: &request.params,
+            body: request.json.as_ref(),
+            headers: request.headers,
+            request_id,
+        };
+        match shared.catalog.answer(version, action, &call) {
+            Ok(body) => Outcome::Data(body),
+            Err((status, code, message)) => Outcome::Error(status, code, message),
+        }
+    } else {
+        let served = shared.catalog.served().join(", ");
+        let message = format!(
+            "Specified version `{}` is not served here (aiccs {}, {served}).",
+            params::shown(version),
+            aiccs::VERSION
+        );
+        Outcome::Error(400, "InvalidVersion", message)
+    };
     let answer = match outcome {
         Outcome::Data(data) => {
             if draw(shared, faults.drop_after) {
                 shared.counters.dropped_after.fetch_add(1, Ordering::Relaxed);
                 return Err(Dropped("drill: connection dropped after processing"));
             }
-            reply::success(request_id, data)
+            if by_store { reply::success(request_id, data) } else { reply::document(request_id, &data) }
         }
         Outcome::Failure(code, message) => reply::failure(request_id, code, &message),
-        Outcome::Error(status, code, message) => reply::error(status, request_id, code, &message),
+        Outcome::Error(status, code, message) => reply::product_error(&product, status, request_id, code, &message),
     };
     Ok(answer)
 }
@@ -325,12 +421,22 @@ fn verify(shared: &Shared, incoming: &Incoming<'_>) -> Result<Verified, Rejectio
     shared.verifier.verify(incoming)
 }
 
-/// `GET /__emulator/tasks/{TaskId}/callees`: the stored records, each with its batch ID.
-/// `GET /__emulator/tasks`: the task IDs and their record counts.
-fn inspect(shared: &Shared, request_id: &str, rest: &str) -> Response<Body> {
-    let parts: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
-    match parts.as_slice() {
-        ["tasks"] => {
+/// The inspection endpoints (unsigned):
+/// - `GET /__emulator/tasks`: the task IDs and their record counts;
+/// - `GET /__emulator/tasks/{TaskId}/callees`: the stored records, each with its batch ID;
+/// - `GET /__emulator/calls[?action=NAME]`: the recorded calls; `DELETE` forgets them;
+/// - `POST /__emulator/stubs`: queues scripted answers ([`crate::stubs`]); `GET` shows what is queued;
+///   `DELETE` drops it.
+async fn inspect(shared: &Shared, request_id: &str, request: Request<IncomingBody>) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let rest = parts.uri.path().trim_start_matches("/__emulator/").trim_end_matches('/');
+    let segments: Vec<&str> = rest.split('/').collect();
+    let action = parts
+        .uri
+        .query()
+        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "action").map(|(_, v)| v.into_owned()));
+    match (parts.method.as_str(), segments.as_slice()) {
+        ("GET", ["tasks"]) => {
             let tasks: Vec<Value> = shared
                 .store
                 .task_ids()
@@ -342,7 +448,7 @@ fn inspect(shared: &Shared, request_id: &str, rest: &str) -> Response<Body> {
                 .collect();
             reply::document(request_id, &Value::Array(tasks))
         }
-        ["tasks", task, "callees"] => match shared.store.callees(task) {
+        ("GET", ["tasks", task, "callees"]) => match shared.store.callees(task) {
             Some(callees) => {
                 let list: Vec<Value> =
                     callees.into_iter().map(|c| json!({"batch_id": c.batch_id, "record": c.record})).collect();
@@ -350,11 +456,36 @@ fn inspect(shared: &Shared, request_id: &str, rest: &str) -> Response<Body> {
             }
             None => reply::error(404, request_id, "TaskNotExist", &format!("The call task `{task}` does not exist.")),
         },
+        ("GET", ["calls"]) => reply::document(request_id, &shared.calls.to_json(action.as_deref())),
+        ("DELETE", ["calls"]) => {
+            shared.calls.clear();
+            reply::document(request_id, &json!({"cleared": true}))
+        }
+        ("GET", ["stubs"]) => {
+            let pending: Vec<Value> =
+                shared.stubs.pending().into_iter().map(|(a, n)| json!({"action": a, "responses": n})).collect();
+            reply::document(request_id, &Value::Array(pending))
+        }
+        ("DELETE", ["stubs"]) => {
+            shared.stubs.clear();
+            reply::document(request_id, &json!({"cleared": true}))
+        }
+        ("POST", ["stubs"]) => {
+            let body = match body_within_limits(&parts, body, request_id).await {
+                Ok(body) => body,
+                Err(refusal) => return refusal,
+            };
+            match shared.stubs.push_json(&body) {
+                Ok(n) => reply::document(request_id, &json!({"queued": n})),
+                Err(message) => reply::error(400, request_id, "InvalidStub", &message),
+            }
+        }
         _ => reply::error(
             404,
             request_id,
             "NotFound",
-            "Inspection paths: /__emulator/tasks, /__emulator/tasks/{TaskId}/callees.",
+            "Inspection: GET /__emulator/tasks, /__emulator/tasks/{TaskId}/callees, /__emulator/calls; \
+             POST /__emulator/stubs; DELETE /__emulator/calls or /__emulator/stubs.",
         ),
     }
 }

@@ -224,3 +224,48 @@ fn the_command_plays_the_metadata_service_and_sts() {
         .contains("--sts")
     );
 }
+
+/// `--spec`: a file the reader refuses stops the command with every problem and where it is; a good one
+/// is served, and the unsigned stub and call endpoints answer as documented.
+#[test]
+fn specs_are_served_and_stubs_scripted_over_http() {
+    let broken = std::env::temp_dir().join(format!("acsgen-broken-spec-{}.json", std::process::id()));
+    std::fs::write(
+        &broken,
+        r#"{"info": {"style": "RPC", "product": "x", "version": "1"}, "apis": {"A": {"parameters": 3}}}"#,
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_acsgen-emulator")).arg("--spec").arg(&broken).output().unwrap();
+    let _ = std::fs::remove_file(&broken);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot be served:") && stderr.contains("/apis/A/parameters"), "{stderr}");
+
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/specs/paged.json");
+    let (_child, lines) = start(&["--spec", spec, "--list-items", "30", "--access-key", "k:s"]);
+    let address = lines[0].trim_start_matches("listening on http://").to_owned();
+    let post = |body: &str| {
+        let request = format!(
+            "POST /__emulator/stubs HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        exchange(&address, &request)
+    };
+    let get = |path: &str| exchange(&address, &format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"));
+    let queued = post(
+        r#"{"action": "ListThings", "responses": [{"status": 429, "code": "Throttling", "retry_after_ms": 5}, {"body": {}}]}"#,
+    );
+    assert!(queued.starts_with("HTTP/1.1 200") && queued.ends_with(r#"{"queued":2}"#), "{queued}");
+    let refused = post(r#"{"action": "ListThings", "responses": [{"body": {}, "code": "X"}]}"#);
+    assert!(refused.starts_with("HTTP/1.1 400") && refused.contains("InvalidStub"), "{refused}");
+    assert!(get("/__emulator/stubs").ends_with(r#"[{"action":"ListThings","responses":2}]"#));
+    assert!(get("/__emulator/calls").ends_with("\r\n\r\n[]"), "no call yet");
+    let unsigned = exchange(&address, "GET /?Action=ListThings HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    assert!(unsigned.contains("IncompleteSignature"), "{unsigned}");
+    let calls = get("/__emulator/calls?action=ListThings");
+    assert!(calls.contains(r#""action":"ListThings""#) && calls.contains(r#""code":"IncompleteSignature""#), "{calls}");
+    assert!(
+        get("/__emulator/stubs").ends_with(r#"[{"action":"ListThings","responses":2}]"#),
+        "a refused request takes no stub"
+    );
+}

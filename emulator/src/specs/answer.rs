@@ -1,0 +1,141 @@
+//! Answer bodies built from an operation's response schema: the spec's example where a field has one that
+//! fits its type, otherwise a value of the declared type within its `enum`, length and range, drawn from
+//! a generator seeded by the emulator's seed and what is being built — so a given seed and request always
+//! get the same answer, and list item `i` is the same item on whatever page it falls.
+
+use acsgen_codegen::spec::{Additional, Bound, Kind, Schema};
+use serde_json::{Map, Value};
+
+use super::Components;
+
+/// How deep objects nest before the generator stops adding members (self-referring schemas).
+const MAX_DEPTH: usize = 8;
+
+/// Builds values from schemas.
+pub struct Synth<'a> {
+    components: &'a Components<'a>,
+    rng: fastrand::Rng,
+}
+
+/// A seed for the generator from the emulator's seed and the names of what is built: FNV-1a, so the
+/// same input gives the same seed with any compiler.
+pub fn seed_of(seed: u64, parts: &[&str]) -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64 ^ seed;
+    for byte in parts.iter().flat_map(|p| p.bytes().chain([0xff])) {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+impl<'a> Synth<'a> {
+    pub fn new(components: &'a Components<'a>, seed: u64) -> Self {
+        Synth { components, rng: fastrand::Rng::with_seed(seed) }
+    }
+
+    /// A value for the member `name` of type `schema`.
+    pub fn value(&mut self, name: &str, schema: &Schema, depth: usize) -> Value {
+        let schema = self.components.resolve(schema);
+        if let Some(example) = self.example(schema) {
+            return example;
+        }
+        match &schema.kind {
+            Kind::String | Kind::Binary | Kind::Any | Kind::Ref(_) => Value::String(self.string(name, schema)),
+            Kind::Integer(format) => Value::from(self.integer(schema, *format == acsgen_codegen::spec::IntFormat::I32)),
+            Kind::Number => self.number(schema),
+            Kind::Boolean => Value::Bool(self.rng.bool()),
+            Kind::Array(items) => {
+                let n = if depth >= MAX_DEPTH { 0 } else { schema.min_items.unwrap_or(1).clamp(1, 3) as usize };
+                Value::Array((0..n).map(|_| self.value(name, items, depth + 1)).collect())
+            }
+            Kind::Object { properties, additional } => self.object(properties, additional, depth),
+        }
+    }
+
+    fn object(&mut self, properties: &[(String, Schema)], additional: &Additional, depth: usize) -> Value {
+        let mut members = Map::new();
+        if depth >= MAX_DEPTH {
+            return Value::Object(members);
+        }
+        for (key, schema) in properties {
+            let value = self.value(key, schema, depth + 1);
+            members.insert(key.clone(), value);
+        }
+        if properties.is_empty()
+            && let Additional::Typed(schema) = additional
+        {
+            let value = self.value("value", schema, depth + 1);
+            members.insert("key".to_owned(), value);
+        }
+        Value::Object(members)
+    }
+
+    /// The spec's example, when it is a value of the schema's type (and within its `enum`).
+    fn example(&self, schema: &Schema) -> Option<Value> {
+        let text = schema.example.as_deref()?.trim();
+        let fits_enum = |t: &str| schema.enum_values.is_empty() || schema.enum_values.iter().any(|v| v == t);
+        let value = match &schema.kind {
+            Kind::String => Value::String(text.to_owned()),
+            Kind::Integer(_) => Value::from(text.parse::<i64>().ok()?),
+            Kind::Number => serde_json::Number::from_f64(text.parse().ok()?).map(Value::Number)?,
+            Kind::Boolean => Value::Bool(text.parse().ok()?),
+            _ => return None,
+        };
+        let within = match (&value, schema.max_length) {
+            (Value::String(s), Some(max)) => s.chars().count() as u64 <= max,
+            _ => true,
+        };
+        (fits_enum(text) && within).then_some(value)
+    }
+
+    fn string(&mut self, name: &str, schema: &Schema) -> String {
+        if !schema.enum_values.is_empty() {
+            let i = self.rng.usize(..schema.enum_values.len());
+            return schema.enum_values[i].clone();
+        }
+        let mut text = format!("{name}-{:016x}", self.rng.u64(..));
+        let max = schema.max_length.unwrap_or(u64::MAX) as usize;
+        if text.chars().count() > max {
+            text = text.chars().rev().take(max).collect::<Vec<_>>().into_iter().rev().collect();
+        }
+        let min = schema.min_length.unwrap_or(0) as usize;
+        while text.chars().count() < min {
+            text.push('x');
+        }
+        text
+    }
+
+    fn integer(&mut self, schema: &Schema, i32_only: bool) -> i64 {
+        if let Some(value) = schema.enum_values.iter().find_map(|v| v.parse::<i64>().ok()) {
+            return value;
+        }
+        let (floor, ceiling) = if i32_only {
+            (i128::from(i32::MIN), i128::from(i32::MAX))
+        } else {
+            (i128::from(i64::MIN), i128::from(i64::MAX))
+        };
+        let low = match schema.minimum {
+            Some(Bound::Int(n)) => n + i128::from(schema.exclusive_minimum),
+            Some(Bound::Float(f)) => f.ceil() as i128,
+            None => 0,
+        };
+        let high = match schema.maximum {
+            Some(Bound::Int(n)) => n - i128::from(schema.exclusive_maximum),
+            Some(Bound::Float(f)) => f.floor() as i128,
+            None => low.max(0) + 1000,
+        };
+        let (low, high) = (low.clamp(floor, ceiling), high.clamp(floor, ceiling));
+        if low > high { low as i64 } else { self.rng.i64(low as i64..=high as i64) }
+    }
+
+    fn number(&mut self, schema: &Schema) -> Value {
+        let bound = |b: Option<Bound>| match b {
+            Some(Bound::Int(n)) => Some(n as f64),
+            Some(Bound::Float(f)) => Some(f),
+            None => None,
+        };
+        let low = bound(schema.minimum).unwrap_or(0.0);
+        let high = bound(schema.maximum).unwrap_or(low + 100.0);
+        let n = low + (high - low) * self.rng.f64();
+        serde_json::Number::from_f64((n * 100.0).round() / 100.0).map_or(Value::from(0), Value::Number)
+    }
+}

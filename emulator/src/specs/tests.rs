@@ -1,0 +1,125 @@
+use serde_json::{Value, json};
+
+use super::*;
+
+const RPC: &str = r#"{"info": {"style": "RPC", "product": "Demo", "version": "2020-01-01"},
+  "apis": {
+    "RunThing": {"methods": ["post"], "parameters": [
+      {"name": "RegionId", "in": "query", "schema": {"type": "string", "required": true}},
+      {"name": "Kind", "in": "query", "schema": {"type": "string", "enum": ["small", "large"]}},
+      {"name": "Count", "in": "query", "schema": {"type": "integer", "format": "int32", "minimum": "1", "maximum": "100"}},
+      {"name": "Name", "in": "query", "schema": {"type": "string", "maxLength": 8, "pattern": "^[a-z]+$"}},
+      {"name": "Tag", "in": "query", "style": "repeatList", "schema": {"type": "array", "maxItems": 2,
+        "items": {"type": "object", "properties": {"Key": {"type": "string"}}}}},
+      {"name": "Config", "in": "query", "style": "json", "schema": {"type": "object", "properties": {
+        "Size": {"type": "integer", "required": true}}}}
+    ], "responses": {"200": {"schema": {"type": "object", "properties": {
+      "RequestId": {"type": "string"}, "Success": {"type": "boolean"},
+      "Ids": {"type": "object", "properties": {"Id": {"type": "array", "items": {"type": "string"}}}},
+      "Amount": {"type": "number", "example": "1.5"}, "Zone": {"type": "string", "example": "cn-x-a"},
+      "Kind": {"type": "string", "enum": ["a", "b"]}, "Count": {"type": "integer", "format": "int32", "maximum": "3"}}}}}}
+  }}"#;
+
+const ROA: &str = r#"{"info": {"style": "ROA", "product": "Boxes", "version": "2021-01-01"},
+  "apis": {
+    "PutBox": {"path": "/boxes/{BoxId}", "methods": ["put"], "parameters": [
+      {"name": "BoxId", "in": "path", "schema": {"type": "string", "required": true}},
+      {"name": "body", "in": "body", "schema": {"type": "object", "properties": {
+        "size": {"type": "integer", "required": true}, "labels": {"type": "array", "items": {"type": "string"}}}}}
+    ], "responses": {"200": {"schema": {"type": "object", "properties": {"box_id": {"type": "string"}}}}}}
+  }}"#;
+
+fn catalog() -> Catalog {
+    let mut catalog = Catalog::new(7, 30);
+    catalog.add("rpc.json", RPC).unwrap();
+    catalog.add("roa.json", ROA).unwrap();
+    catalog
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn run(catalog: &Catalog, action: &str, flat: &[(&str, &str)]) -> Result<Value, Failure> {
+    let flat = pairs(flat);
+    let call = Call { method: "POST", path: "/", flat: &flat, body: None, headers: &[], request_id: "RID" };
+    catalog.answer("2020-01-01", action, &call)
+}
+
+#[test]
+fn requests_are_checked_as_the_service_checks_them() {
+    let catalog = catalog();
+    let refused = |flat: &[(&str, &str)]| run(&catalog, "RunThing", flat).unwrap_err();
+    let (status, code, message) = refused(&[]);
+    assert_eq!((status, code), (400, "MissingParameter"));
+    assert!(message.contains("\"RegionId\""), "{message}");
+    let cases: [(&[(&str, &str)], &str); 8] = [
+        (&[("Kind", "medium")], "\"Kind\" is not valid: `medium` is not one of small, large"),
+        (&[("Count", "0")], "\"Count\" is not valid: it is below the minimum 1"),
+        (&[("Count", "101")], "\"Count\" is not valid: it is above the maximum 100"),
+        (&[("Count", "ten")], "\"Count\" is not valid: `ten` is not an integer"),
+        (&[("Name", "abcdefghi")], "\"Name\" is not valid: it has 9 characters, more than 8"),
+        (&[("Name", "ABC")], "\"Name\" is not valid: it does not match"),
+        (
+            &[("Tag.1.Key", "a"), ("Tag.2.Key", "b"), ("Tag.3.Key", "c")],
+            "\"Tag\" is not valid: it has 3 items, more than 2",
+        ),
+        (&[("Config", "{\"Other\":1}")], "\"Config.Size\" that is mandatory"),
+    ];
+    for (extra, expected) in cases {
+        let mut flat = vec![("RegionId", "cn-hangzhou")];
+        flat.extend_from_slice(extra);
+        let (status, _, message) = refused(&flat);
+        assert_eq!(status, 400);
+        assert!(message.contains(expected), "{extra:?}: {message}");
+    }
+    let fine = [("RegionId", "r"), ("Kind", "large"), ("Count", "100"), ("Tag.1.Key", "a"), ("Config", "{\"Size\":2}")];
+    assert!(run(&catalog, "RunThing", &fine).is_ok());
+    let (status, code, _) = run(&catalog, "Unknown", &[]).unwrap_err();
+    assert_eq!((status, code), (404, "InvalidAction.NotFound"));
+}
+
+#[test]
+fn answers_follow_the_schema_and_the_seed() {
+    let catalog = catalog();
+    let answer = run(&catalog, "RunThing", &[("RegionId", "r")]).unwrap();
+    assert_eq!(answer["RequestId"], "RID");
+    assert_eq!(answer["Success"], true);
+    assert_eq!(answer["Amount"], 1.5, "the example");
+    assert_eq!(answer["Zone"], "cn-x-a");
+    assert!(["a", "b"].contains(&answer["Kind"].as_str().unwrap()));
+    assert!((0..=3).contains(&answer["Count"].as_i64().unwrap()));
+    assert!(answer["Ids"]["Id"].as_array().unwrap().iter().all(Value::is_string));
+    assert_eq!(run(&catalog, "RunThing", &[("RegionId", "r")]).unwrap(), answer, "same seed, same request");
+    let mut other = Catalog::new(8, 30);
+    other.add("rpc.json", RPC).unwrap();
+    assert_ne!(run(&other, "RunThing", &[("RegionId", "r")]).unwrap()["Ids"], answer["Ids"], "another seed");
+}
+
+#[test]
+fn roa_operations_take_their_path_and_body() {
+    let catalog = catalog();
+    let body = json!({"size": 3, "labels": ["x"]});
+    let call = |method, path, body: &Value| {
+        let call = Call { method, path, flat: &[], body: Some(body), headers: &[], request_id: "RID" };
+        catalog.answer("2021-01-01", "PutBox", &call)
+    };
+    assert!(call("PUT", "/boxes/b%201", &body).unwrap()["box_id"].is_string());
+    assert_eq!(call("POST", "/boxes/b1", &body).unwrap_err().0, 405);
+    assert_eq!(call("PUT", "/crates/b1", &body).unwrap_err().1, "InvalidAction.NotFound");
+    assert_eq!(call("PUT", "/boxes/", &body).unwrap_err().1, "InvalidAction.NotFound");
+    let (_, code, message) = call("PUT", "/boxes/b1", &json!({"labels": []})).unwrap_err();
+    assert_eq!((code, message.contains("\"size\"")), ("MissingParameter", true));
+    let (_, _, message) = call("PUT", "/boxes/b1", &json!({"size": "3"})).unwrap_err();
+    assert!(message.contains("\"size\" is not valid: expected an integer, got a string"), "{message}");
+    assert_eq!(match_path("/a/{X}/b", "/a/x%2Fy/b"), Some(vec![("X".to_owned(), "x/y".to_owned())]));
+}
+
+#[test]
+fn a_spec_that_cannot_be_served_says_where_and_what() {
+    let mut catalog = catalog();
+    let error = catalog.add("again.json", RPC).unwrap_err();
+    assert_eq!(error.problems, ["2020-01-01 RunThing is served by an earlier spec"]);
+    let error = catalog.add("broken.json", r#"{"info": {"style": "RPC"}, "apis": 3}"#).unwrap_err();
+    assert!(error.to_string().starts_with("broken.json cannot be served:\n  /"), "{error}");
+}
