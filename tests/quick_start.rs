@@ -1,6 +1,7 @@
 //! The README's Quick start, as written: its first command — the main job — is taken from the README and
 //! run word for word (cargo finds the workspace from a scratch directory below its root, where the
 //! sample's relative path is given a copy of the sample), and must import the sample into the emulator.
+//! The README's offline-testing example is `offline_example.rs` word for word (which the suite runs).
 
 use std::fs;
 use std::process::Command;
@@ -49,4 +50,13 @@ fn the_quick_start_main_job_imports_the_sample() {
     assert_eq!(shown.lines().filter(|l| l.starts_with("batch ")).count(), 3, "every batch ID is printed: {shown}");
     assert!(shown.contains("the emulator holds 3000 records"), "{shown}");
     assert!(dir.join("import-report.json").is_file() && dir.join("import-report.journal").is_file());
+}
+
+#[test]
+fn the_offline_testing_example_is_the_test_the_suite_runs() {
+    let readme = fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let section = readme.split("\n## Testing your code offline").nth(1).expect("a Testing your code offline section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let block = section.split("```rust\n").nth(1).and_then(|b| b.split("```").next()).expect("a rust block");
+    assert_eq!(block, include_str!("offline_example.rs"), "the README's example differs from tests/offline_example.rs");
 }
