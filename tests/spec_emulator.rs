@@ -1,0 +1,105 @@
+//! The emulator serving a spec it reads at run time (`specs/paged.json`), walked by the client generated
+//! from the same file: `.items()` yields every synthetic item once, in as many calls as the rule says, for
+//! page sizes 1, 7 and 100 (the maximum); a scripted token handed back twice ends the walk with the paging
+//! error; the call record over HTTP is the one the library gives.
+
+use acsgen::{Config, Error, RetryPolicy};
+use acsgen_emulator::{Emulator, RunningEmulator, Scripted};
+use futures_util::StreamExt as _;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+/// The client generated from `specs/paged.json`.
+#[acsgen::api(spec = "specs/paged.json")]
+pub mod lists {}
+
+/// One walk of each operation: `ListThings` ids, `DescribeThings` and `QueryRows` items.
+type Walk = (Vec<Option<i64>>, Vec<i64>, Vec<i64>);
+
+const ITEMS: usize = 250;
+
+async fn emulator() -> RunningEmulator {
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/specs/paged.json");
+    Emulator::new().spec_file(spec).unwrap().list_items(ITEMS).seed(11).start_local().await.unwrap()
+}
+
+fn client(emulator: &RunningEmulator) -> lists::Client {
+    let config = Config::builder()
+        .endpoint(emulator.endpoint())
+        .credentials(emulator.credentials())
+        .retry_policy(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    lists::Client::new(&config)
+}
+
+async fn collected<T>(stream: impl futures_core::Stream<Item = Result<T, Error>>) -> Vec<T> {
+    stream.map(|item| item.unwrap()).collect().await
+}
+
+/// Each walk against a fresh emulator of the same seed: the same items whatever the page size.
+#[tokio::test(flavor = "multi_thread")]
+async fn items_walk_the_synthetic_lists_once_at_any_page_size() {
+    let mut walks: Vec<Walk> = Vec::new();
+    for size in [1_usize, 7, 100] {
+        let pages = ITEMS.div_ceil(size);
+        let emulator = emulator().await;
+        let client = client(&emulator);
+        let things = collected(client.list_things().max_results(size as i32).items()).await;
+        let things: Vec<Option<i64>> = things.iter().map(|t| t.id).collect();
+        assert_eq!(emulator.calls_of("ListThings").len(), pages, "token pages, size {size}");
+        let numbered = collected(client.describe_things().page_size(size as i32).items()).await;
+        assert_eq!(emulator.calls_of("DescribeThings").len(), pages, "the total ends it, size {size}");
+        let rows = collected(client.query_rows(1).page_size(size.to_string()).items()).await;
+        assert_eq!(emulator.calls_of("QueryRows").len(), pages + 1, "an empty page ends it, size {size}");
+        assert!(emulator.calls().iter().all(|c| c.status == 200));
+        assert_eq!((things.len(), numbered.len(), rows.len()), (ITEMS, ITEMS, ITEMS), "size {size}");
+        walks.push((things, numbered, rows));
+    }
+    assert!(walks.windows(2).all(|w| w[0] == w[1]), "item i is the same item on whatever page it falls");
+    // Integers are drawn from 0..=1000 unless the schema bounds them: most of 250 differ.
+    let distinct: std::collections::HashSet<i64> = walks[0].1.iter().copied().collect();
+    assert!(distinct.len() > ITEMS * 3 / 4, "synthetic items differ: {} distinct of {ITEMS}", distinct.len());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scripted_repeated_token_ends_the_walk_with_the_error() {
+    let emulator = emulator().await;
+    let page = |token: &str| json!({"NextToken": token, "Things": {"Thing": [{"Id": 1}]}});
+    emulator.stub("ListThings", vec![Scripted::body(page("same")), Scripted::body(page("same"))]);
+    let walked: Vec<Result<_, Error>> = client(&emulator).list_things().pages().collect().await;
+    assert_eq!(walked.len(), 3, "two pages, then the error");
+    let err = walked[2].as_ref().unwrap_err();
+    assert!(matches!(err, Error::Paging { action: "ListThings", page: 2, .. }), "{err}");
+    let calls = emulator.calls_of("ListThings");
+    assert_eq!(calls.len(), 2, "no call after the repeated token");
+    assert_eq!(calls[1].param("NextToken"), Some("same"));
+}
+
+/// `GET /__emulator/calls` over HTTP shows what `RunningEmulator::calls` gives.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_call_record_over_http_is_the_librarys() {
+    let emulator = emulator().await;
+    let client = client(&emulator);
+    client.describe_things().page_number(2).page_size(5).send().await.unwrap();
+    let refused = client.describe_things().page_number(2).page_size(500).send().await;
+    assert!(refused.is_err(), "over the spec's maximum: refused before sending, or by the emulator");
+    let mut stream = tokio::net::TcpStream::connect(emulator.addr()).await.unwrap();
+    let request = "GET /__emulator/calls?action=DescribeThings HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let body: Value = serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap();
+    let library: Vec<Value> = emulator
+        .calls_of("DescribeThings")
+        .iter()
+        .map(|c| {
+            let params: serde_json::Map<String, Value> =
+                c.params.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+            json!({"action": c.action, "version": c.version, "method": c.method, "path": c.path, "params": params,
+                   "status": c.status, "code": c.code})
+        })
+        .collect();
+    assert_eq!(body, Value::Array(library));
+    assert_eq!(body[0]["params"], json!({"PageNumber": "2", "PageSize": "5"}));
+}
