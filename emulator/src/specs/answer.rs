@@ -11,6 +11,28 @@ use super::Components;
 /// How deep objects nest before the generator stops adding members (self-referring schemas).
 const MAX_DEPTH: usize = 8;
 
+/// Numbers the identifiers of list item `index` — its string members named `…Id` (or `…ID`) without an
+/// `enum` — so that items differ even where the spec's one example would make them all alike: the
+/// example's prefix up to its first `-` (`i-` for `i-bp67acfmxazb4p****`), or the member's name, then the
+/// index (`i-000042`), cut to the member's `maxLength`.
+pub fn number_ids(item: &mut Value, schema: &Schema, index: usize) {
+    let (Value::Object(members), Kind::Object { properties, .. }) = (item, &schema.kind) else { return };
+    for (key, property) in properties {
+        let is_id = key.ends_with("Id") || key.ends_with("ID");
+        let Some(Value::String(text)) = members.get_mut(key).filter(|_| is_id && property.enum_values.is_empty())
+        else {
+            continue;
+        };
+        let prefix = match text.split_once('-') {
+            Some((head, _)) if !head.is_empty() => format!("{head}-"),
+            _ => format!("{}-", key.to_ascii_lowercase()),
+        };
+        let numbered = format!("{prefix}{index:06}");
+        let max = property.max_length.map_or(usize::MAX, |m| m as usize);
+        *text = numbered.chars().skip(numbered.chars().count().saturating_sub(max)).collect();
+    }
+}
+
 /// Builds values from schemas.
 pub struct Synth<'a> {
     components: &'a Components<'a>,

@@ -200,7 +200,10 @@ impl Catalog {
             .map(|i| {
                 let seed =
                     answer::seed_of(self.seed, &[&spec.product, &spec.version, &api.name, "item", &i.to_string()]);
-                answer::Synth::new(components, seed).value(paged.list.last().map_or("Item", String::as_str), schema, 1)
+                let name = paged.list.last().map_or("Item", String::as_str);
+                let mut item = answer::Synth::new(components, seed).value(name, schema, 1);
+                answer::number_ids(&mut item, components.resolve(schema), i);
+                item
             })
             .collect()
     }

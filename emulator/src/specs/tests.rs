@@ -123,3 +123,19 @@ fn a_spec_that_cannot_be_served_says_where_and_what() {
     let error = catalog.add("broken.json", r#"{"info": {"style": "RPC"}, "apis": 3}"#).unwrap_err();
     assert!(error.to_string().starts_with("broken.json cannot be served:\n  /"), "{error}");
 }
+
+#[test]
+fn list_items_have_numbered_identifiers() {
+    use acsgen_codegen::spec::{Additional, Schema};
+    let mut id = Schema::new("/id".into(), Kind::String);
+    id.example = Some("i-bp67acfmxazb4p****".into());
+    let mut short = Schema::new("/short".into(), Kind::String);
+    short.max_length = Some(4);
+    let mut fixed = Schema::new("/fixed".into(), Kind::String);
+    fixed.enum_values = vec!["AnId".into()];
+    let properties = vec![("InstanceId".into(), id), ("ZoneID".into(), short), ("KindId".into(), fixed)];
+    let schema = Schema::new("/item".into(), Kind::Object { properties, additional: Additional::Unspecified });
+    let mut item = json!({"InstanceId": "i-bp67acfmxazb4p****", "ZoneID": "zone", "KindId": "AnId", "Name": "x"});
+    answer::number_ids(&mut item, &schema, 42);
+    assert_eq!(item, json!({"InstanceId": "i-000042", "ZoneID": "0042", "KindId": "AnId", "Name": "x"}));
+}
