@@ -1,7 +1,8 @@
 //! The emulator serving a spec it reads at run time (`specs/paged.json`), walked by the client generated
 //! from the same file: `.items()` yields every synthetic item once, in as many calls as the rule says, for
 //! page sizes 1, 7 and 100 (the maximum); a scripted token handed back twice ends the walk with the paging
-//! error; the call record over HTTP is the one the library gives.
+//! error; throttling scripted twice is retried to success, three calls on record; the call record over
+//! HTTP is the one the library gives.
 
 use acsgen::{Config, Error, RetryPolicy};
 use acsgen_emulator::{Emulator, RunningEmulator, Scripted};
@@ -76,6 +77,49 @@ async fn a_scripted_repeated_token_ends_the_walk_with_the_error() {
     assert_eq!(calls[1].param("NextToken"), Some("same"));
 }
 
+/// One raw HTTP/1.1 exchange with the emulator's unsigned endpoints: the answer's body as JSON.
+async fn inspect(emulator: &RunningEmulator, method: &str, path: &str, body: &str) -> Value {
+    let mut stream = tokio::net::TcpStream::connect(emulator.addr()).await.unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+/// Throttling scripted over HTTP twice, then a success: the client's default policy retries and succeeds,
+/// and the call record over HTTP shows the three calls.
+#[tokio::test(flavor = "multi_thread")]
+async fn throttled_twice_then_answered_the_client_retries_to_success() {
+    let emulator = emulator().await;
+    let script = json!({"action": "DescribeThings", "responses": [
+        {"code": "Throttling", "message": "Request was denied due to request throttling.", "retry_after_ms": 20},
+        {"status": 429, "code": "Throttling.User", "retry_after_ms": 20},
+        {"body": {"TotalCount": 1, "Data": {"Items": [42]}}}]});
+    assert_eq!(inspect(&emulator, "POST", "/__emulator/stubs", &script.to_string()).await, json!({"queued": 3}));
+    let config = Config::builder().endpoint(emulator.endpoint()).credentials(emulator.credentials()).build().unwrap();
+    let answer = lists::Client::new(&config).describe_things().send().await.unwrap();
+    assert_eq!(answer.data.unwrap().items, [42]);
+    let calls = inspect(&emulator, "GET", "/__emulator/calls", "").await;
+    let seen: Vec<(Value, Value, Value)> = calls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["action"].clone(), c["status"].clone(), c["code"].clone()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (json!("DescribeThings"), json!(400), json!("Throttling")),
+            (json!("DescribeThings"), json!(429), json!("Throttling.User")),
+            (json!("DescribeThings"), json!(200), Value::Null)
+        ]
+    );
+}
+
 /// `GET /__emulator/calls` over HTTP shows what `RunningEmulator::calls` gives.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_call_record_over_http_is_the_librarys() {
@@ -84,12 +128,7 @@ async fn the_call_record_over_http_is_the_librarys() {
     client.describe_things().page_number(2).page_size(5).send().await.unwrap();
     let refused = client.describe_things().page_number(2).page_size(500).send().await;
     assert!(refused.is_err(), "over the spec's maximum: refused before sending, or by the emulator");
-    let mut stream = tokio::net::TcpStream::connect(emulator.addr()).await.unwrap();
-    let request = "GET /__emulator/calls?action=DescribeThings HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n";
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).await.unwrap();
-    let body: Value = serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap();
+    let body = inspect(&emulator, "GET", "/__emulator/calls?action=DescribeThings", "").await;
     let library: Vec<Value> = emulator
         .calls_of("DescribeThings")
         .iter()
