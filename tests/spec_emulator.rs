@@ -135,7 +135,7 @@ async fn the_call_record_over_http_is_the_librarys() {
         .map(|c| {
             let params: serde_json::Map<String, Value> =
                 c.params.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
-            json!({"action": c.action, "version": c.version, "method": c.method, "path": c.path, "params": params,
+            json!({"action": c.action, "version": c.version, "method": c.method, "path": c.path, "params": params, "more_params": c.more_params,
                    "status": c.status, "code": c.code})
         })
         .collect();

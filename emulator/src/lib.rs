@@ -18,6 +18,7 @@
 mod aiccs;
 mod auth;
 mod calls;
+mod inspect;
 mod metadata;
 mod params;
 mod reply;
@@ -30,7 +31,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use aiccs::{MAX_OUT_ID, MAX_RECORDS, StoredCallee, VERSION};
-pub use calls::{Call, KEPT as KEPT_CALLS, VALUE_CHARS};
+pub use calls::{Call, KEPT as KEPT_CALLS, KEPT_BYTES as KEPT_CALL_BYTES, PARAMS as KEPT_PARAMS, VALUE_CHARS};
 pub use metadata::{Imds, MetadataSettings};
 pub use server::{Faults, MAX_BODY, RETRY_AFTER_MS};
 pub use specs::{DEFAULT_LIST_ITEMS, SpecError};

@@ -1,6 +1,6 @@
 //! HTTP: the accept loop, one request's path through the emulator (read → fault drills → signature →
-//! operation → answer), the unsigned inspection endpoint, and the limits that keep hostile input from
-//! hanging a connection or exhausting memory.
+//! scripted answer → operation: aiccs's store, STS, or a served spec → answer, recorded), and the limits
+//! that keep hostile input from hanging a connection or exhausting memory.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -10,12 +10,13 @@ use http_body_util::BodyExt as _;
 use hyper::body::Incoming as IncomingBody;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::net::TcpListener;
 
 use crate::aiccs::{self, Outcome, Store};
 use crate::auth::{Incoming, Rejection, Verified, Verifier};
 use crate::calls::{self, Calls};
+use crate::inspect;
 use crate::metadata::{self, MetadataSettings, Tokens};
 use crate::params;
 use crate::reply::{self, Body};
@@ -137,7 +138,7 @@ async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<R
     }
     let path = request.uri().path().to_owned();
     if path.starts_with("/__emulator/") {
-        return Ok(inspect(&shared, &request_id, request).await);
+        return Ok(inspect::handle(&shared, &request_id, request).await);
     }
     if let (Some(settings), true) = (&shared.metadata, path.starts_with("/latest/")) {
         let method = request.method().as_str();
@@ -148,7 +149,7 @@ async fn handle(shared: Arc<Shared>, request: Request<IncomingBody>) -> Result<R
         return Ok(reply::error(404, &request_id, "InvalidAction.NotFound", "RPC-style APIs are served at `/`."));
     }
     let method = request.method().as_str().to_owned();
-    let known = if paths { &["GET", "POST", "PUT", "DELETE", "PATCH"][..] } else { &["GET", "POST"][..] };
+    let known = if paths { &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"][..] } else { &["GET", "POST"][..] };
     if !known.contains(&method.as_str()) {
         let message = format!("Use {}.", known.join(", "));
         return Ok(reply::error(405, &request_id, "UnsupportedHTTPMethod", &message));
@@ -215,7 +216,7 @@ fn request_params(query: Option<&str>, form: Option<&[u8]>) -> Result<(Vec<(Stri
 }
 
 /// The request's body, or the refusal to answer instead: too large, too slow, or broken part-way.
-async fn body_within_limits(
+pub(crate) async fn body_within_limits(
     parts: &hyper::http::request::Parts,
     body: IncomingBody,
     request_id: &str,
@@ -237,7 +238,7 @@ async fn body_within_limits(
 }
 
 /// A verified request, as dispatching sees it.
-struct Asked<'a> {
+struct SignedCall<'a> {
     verified: Verified,
     method: &'a str,
     path: &'a str,
@@ -286,46 +287,37 @@ async fn api(
             let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
             let action = header("x-acs-action").or_else(|| named("Action")).unwrap_or_default();
             let version = header("x-acs-version").or_else(|| named("Version")).unwrap_or_default();
-            record(shared, (action, version), (method, path), params.clone(), None, Some(&response));
+            let asked = calls::Asked { action, version, method, path, params: &params, json: None };
+            shared.calls.record_answer(asked, Some(&response));
             return Ok(response);
         }
     };
-    let json = match json.then(|| serde_json::from_slice::<Value>(&body)) {
-        None => None,
-        Some(Ok(value)) => Some(value),
-        Some(Err(_)) => return Ok(reply::error(400, request_id, "InvalidParameter", "The body is not valid JSON.")),
-    };
     let params = verified.operation_params(params);
-    let request = Asked { verified, method, path, params, json, headers: &headers };
+    let json = match json.then(|| serde_json::from_slice::<Value>(&body)) {
+        None => Ok(None),
+        Some(Ok(value)) => Ok(Some(value)),
+        Some(Err(_)) => Err(reply::error(400, request_id, "InvalidParameter", "The JSON body is not valid JSON.")),
+    };
+    let request = match json {
+        Ok(json) => SignedCall { verified, method, path, params, json, headers: &headers },
+        Err(refusal) => {
+            let (action, version) = (verified.action, verified.version);
+            let asked = calls::Asked { action, version, method, path, params: &params, json: None };
+            shared.calls.record_answer(asked, Some(&refusal));
+            return Ok(refusal);
+        }
+    };
     let answer = dispatch(shared, request_id, &request, faults);
-    let Asked { verified, params, json, .. } = request;
-    record(shared, (verified.action, verified.version), (method, path), params, json.as_ref(), answer.as_ref().ok());
+    let SignedCall { verified, params, json, .. } = request;
+    let (action, version) = (verified.action, verified.version);
+    let asked = calls::Asked { action, version, method, path, params: &params, json: json.as_ref() };
+    shared.calls.record_answer(asked, answer.as_ref().ok());
     answer
-}
-
-/// Records a call: what it asked, and how it was answered (`None`: dropped by a drill).
-fn record(
-    shared: &Shared,
-    (action, version): (String, String),
-    (method, path): (&str, &str),
-    mut params: Vec<(String, String)>,
-    json: Option<&Value>,
-    answer: Option<&Response<Body>>,
-) {
-    if let Some(Value::Object(members)) = json {
-        params
-            .extend(members.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned))));
-    }
-    let params = params.into_iter().map(|(k, v)| (calls::kept(&k), calls::kept(&v))).collect();
-    let status = answer.map_or(0, |a| a.status().as_u16());
-    let code = answer.and_then(|a| a.extensions().get::<reply::ErrorCode>()).map(|c| c.0.clone());
-    let (method, path) = (method.to_owned(), path.to_owned());
-    shared.calls.record(calls::Call { action, version, method, path, params, status, code });
 }
 
 /// The parameters with a JSON object body's members among them, for the operations that read them so
 /// (aiccs, STS): none may repeat one.
-fn with_members(request: &Asked<'_>) -> Result<Vec<(String, String)>, String> {
+fn with_members(request: &SignedCall<'_>) -> Result<Vec<(String, String)>, String> {
     let mut params = request.params.clone();
     match &request.json {
         None => {}
@@ -343,7 +335,7 @@ fn with_members(request: &Asked<'_>) -> Result<Vec<(String, String)>, String> {
 fn dispatch(
     shared: &Shared,
     request_id: &str,
-    request: &Asked<'_>,
+    request: &SignedCall<'_>,
     faults: &Faults,
 ) -> Result<Response<Body>, Dropped> {
     let (action, version) = (request.verified.action.as_str(), request.verified.version.as_str());
@@ -353,6 +345,14 @@ fn dispatch(
     }
     let by_spec =
         shared.catalog.serves(version, action) && !(version == aiccs::VERSION && aiccs::ACTIONS.contains(&action));
+    // Off a spec, operations are RPC: at `/`, by GET or POST (a ROA spec lets other paths and methods in).
+    if !by_spec && request.path != "/" {
+        let message = "RPC-style APIs are served at `/`.";
+        return Ok(reply::product_error(&product, 404, request_id, "InvalidAction.NotFound", message));
+    }
+    if !by_spec && request.method != "GET" && request.method != "POST" {
+        return Ok(reply::product_error(&product, 405, request_id, "UnsupportedHTTPMethod", "Use GET or POST."));
+    }
     let by_store = !by_spec && (version == aiccs::VERSION || shared.catalog.is_empty());
     let sts = shared.sts.as_ref().filter(|_| version == sts::VERSION && !by_spec);
     let params = if by_spec {
@@ -419,73 +419,4 @@ fn verify(shared: &Shared, incoming: &Incoming<'_>) -> Result<Verified, Rejectio
         return Ok(anonymous);
     }
     shared.verifier.verify(incoming)
-}
-
-/// The inspection endpoints (unsigned):
-/// - `GET /__emulator/tasks`: the task IDs and their record counts;
-/// - `GET /__emulator/tasks/{TaskId}/callees`: the stored records, each with its batch ID;
-/// - `GET /__emulator/calls[?action=NAME]`: the recorded calls; `DELETE` forgets them;
-/// - `POST /__emulator/stubs`: queues scripted answers ([`crate::stubs`]); `GET` shows what is queued;
-///   `DELETE` drops it.
-async fn inspect(shared: &Shared, request_id: &str, request: Request<IncomingBody>) -> Response<Body> {
-    let (parts, body) = request.into_parts();
-    let rest = parts.uri.path().trim_start_matches("/__emulator/").trim_end_matches('/');
-    let segments: Vec<&str> = rest.split('/').collect();
-    let action = parts
-        .uri
-        .query()
-        .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "action").map(|(_, v)| v.into_owned()));
-    match (parts.method.as_str(), segments.as_slice()) {
-        ("GET", ["tasks"]) => {
-            let tasks: Vec<Value> = shared
-                .store
-                .task_ids()
-                .into_iter()
-                .map(|id| {
-                    let count = shared.store.record_count(&id).unwrap_or(0);
-                    json!({"task_id": id, "records": count})
-                })
-                .collect();
-            reply::document(request_id, &Value::Array(tasks))
-        }
-        ("GET", ["tasks", task, "callees"]) => match shared.store.callees(task) {
-            Some(callees) => {
-                let list: Vec<Value> =
-                    callees.into_iter().map(|c| json!({"batch_id": c.batch_id, "record": c.record})).collect();
-                reply::document(request_id, &Value::Array(list))
-            }
-            None => reply::error(404, request_id, "TaskNotExist", &format!("The call task `{task}` does not exist.")),
-        },
-        ("GET", ["calls"]) => reply::document(request_id, &shared.calls.to_json(action.as_deref())),
-        ("DELETE", ["calls"]) => {
-            shared.calls.clear();
-            reply::document(request_id, &json!({"cleared": true}))
-        }
-        ("GET", ["stubs"]) => {
-            let pending: Vec<Value> =
-                shared.stubs.pending().into_iter().map(|(a, n)| json!({"action": a, "responses": n})).collect();
-            reply::document(request_id, &Value::Array(pending))
-        }
-        ("DELETE", ["stubs"]) => {
-            shared.stubs.clear();
-            reply::document(request_id, &json!({"cleared": true}))
-        }
-        ("POST", ["stubs"]) => {
-            let body = match body_within_limits(&parts, body, request_id).await {
-                Ok(body) => body,
-                Err(refusal) => return refusal,
-            };
-            match shared.stubs.push_json(&body) {
-                Ok(n) => reply::document(request_id, &json!({"queued": n})),
-                Err(message) => reply::error(400, request_id, "InvalidStub", &message),
-            }
-        }
-        _ => reply::error(
-            404,
-            request_id,
-            "NotFound",
-            "Inspection: GET /__emulator/tasks, /__emulator/tasks/{TaskId}/callees, /__emulator/calls; \
-             POST /__emulator/stubs; DELETE /__emulator/calls or /__emulator/stubs.",
-        ),
-    }
 }

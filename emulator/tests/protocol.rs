@@ -481,3 +481,33 @@ async fn sts_takes_unsigned_requests_only_for_assume_role_with_oidc() {
     assert!(emulator.stats().sts_issued == 0);
     assert!(sts.get_caller_identity().send().await.unwrap().user_id.as_deref() == Some("k"));
 }
+
+/// Serving a ROA spec lets other paths and methods reach the emulator, but aiccs stays RPC: off `/` or by
+/// PUT its operations are refused as before; the ROA operation is served at its path.
+#[tokio::test]
+async fn a_roa_spec_leaves_aiccs_at_its_path_and_methods() {
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/specs/roa.json");
+    let emulator = Emulator::new().access_key("k", "s").spec_file(spec).unwrap().start_local().await.unwrap();
+    let service = service(&emulator);
+    let task = emulator.create_task();
+    let mut p = Params::new();
+    p.push(Location::Query, "TaskId", Style::Default, &task).unwrap();
+    for (method, path, status, code) in
+        [(Method::Put, "/", 405, "UnsupportedHTTPMethod"), (Method::Post, "/some/where", 404, "InvalidAction.NotFound")]
+    {
+        let protocol = acsgen::protocol::Protocol::Roa { path };
+        let meta = OperationMeta { action: "StartAiCallTask", method, idempotent: false, anonymous: false, protocol };
+        let err = service.execute(&meta, &p).await.unwrap_err();
+        assert_eq!((err.code(), err.service_error().unwrap().status()), (Some(code), status), "{path}");
+    }
+    let start = OperationMeta {
+        action: "StartAiCallTask",
+        method: Method::Post,
+        idempotent: false,
+        anonymous: false,
+        protocol: acsgen::protocol::Protocol::Rpc,
+    };
+    assert_eq!(service.execute(&start, &p).await.unwrap().body["Data"], json!(true), "at `/` it is served");
+    let statuses: Vec<u16> = emulator.calls_of("StartAiCallTask").iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [405, 404, 200]);
+}

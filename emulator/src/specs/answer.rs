@@ -114,15 +114,14 @@ impl<'a> Synth<'a> {
             let i = self.rng.usize(..schema.enum_values.len());
             return schema.enum_values[i].clone();
         }
-        let mut text = format!("{name}-{:016x}", self.rng.u64(..));
-        let max = schema.max_length.unwrap_or(u64::MAX) as usize;
-        if text.chars().count() > max {
-            text = text.chars().rev().take(max).collect::<Vec<_>>().into_iter().rev().collect();
-        }
-        let min = schema.min_length.unwrap_or(0) as usize;
-        while text.chars().count() < min {
-            text.push('x');
-        }
+        let text = format!("{name}-{:016x}", self.rng.u64(..));
+        let count = text.chars().count();
+        // The end of the text (its random part) when it must be shorter; padded when it must be longer.
+        let max = schema.max_length.map_or(usize::MAX, |m| m as usize);
+        let mut text: String = text.chars().skip(count.saturating_sub(max)).collect();
+        let min = schema.min_length.map_or(0, |m| m as usize).min(max);
+        let short = min.saturating_sub(count.min(max));
+        text.extend(std::iter::repeat_n('x', short));
         text
     }
 
@@ -130,22 +129,28 @@ impl<'a> Synth<'a> {
         if let Some(value) = schema.enum_values.iter().find_map(|v| v.parse::<i64>().ok()) {
             return value;
         }
-        let (floor, ceiling) = if i32_only {
-            (i128::from(i32::MIN), i128::from(i32::MAX))
-        } else {
-            (i128::from(i64::MIN), i128::from(i64::MAX))
-        };
+        let (floor, ceiling) =
+            if i32_only { (i32::MIN.into(), i32::MAX.into()) } else { (i64::MIN.into(), i64::MAX.into()) };
         let low = match schema.minimum {
-            Some(Bound::Int(n)) => n + i128::from(schema.exclusive_minimum),
-            Some(Bound::Float(f)) => f.ceil() as i128,
-            None => 0,
+            Some(Bound::Int(n)) => Some(n + i128::from(schema.exclusive_minimum)),
+            Some(Bound::Float(f)) => Some(f.ceil() as i128),
+            None => None,
         };
         let high = match schema.maximum {
-            Some(Bound::Int(n)) => n - i128::from(schema.exclusive_maximum),
-            Some(Bound::Float(f)) => f.floor() as i128,
-            None => low.max(0) + 1000,
+            Some(Bound::Int(n)) => Some(n - i128::from(schema.exclusive_maximum)),
+            Some(Bound::Float(f)) => Some(f.floor() as i128),
+            None => None,
         };
-        let (low, high) = (low.clamp(floor, ceiling), high.clamp(floor, ceiling));
+        // Non-negative where the bounds allow it, a thousand wide where they leave it open: [0, 1000]
+        // when there are none.
+        let (low, high) = match (low, high) {
+            (Some(low), Some(high)) => (low, high),
+            (Some(low), None) => (low, low.saturating_add(1000)),
+            (None, Some(high)) if high >= 0 => (0, high),
+            (None, Some(high)) => (high.saturating_sub(1000), high),
+            (None, None) => (0, 1000),
+        };
+        let (low, high): (i128, i128) = (low.clamp(floor, ceiling), high.clamp(floor, ceiling));
         if low > high { low as i64 } else { self.rng.i64(low as i64..=high as i64) }
     }
 
@@ -155,9 +160,20 @@ impl<'a> Synth<'a> {
             Some(Bound::Float(f)) => Some(f),
             None => None,
         };
-        let low = bound(schema.minimum).unwrap_or(0.0);
-        let high = bound(schema.maximum).unwrap_or(low + 100.0);
-        let n = low + (high - low) * self.rng.f64();
-        serde_json::Number::from_f64((n * 100.0).round() / 100.0).map_or(Value::from(0), Value::Number)
+        let (low, high) = match (bound(schema.minimum), bound(schema.maximum)) {
+            (Some(low), Some(high)) => (low, high),
+            (Some(low), None) => (low, low + 100.0),
+            (None, Some(high)) if high >= 0.0 => (0.0, high),
+            (None, Some(high)) => (high - 100.0, high),
+            (None, None) => (0.0, 100.0),
+        };
+        // Two decimals, kept inside the range; an exclusive bound is never returned (the midpoint is, when
+        // the range is too narrow for anything else).
+        let drawn = ((low + (high - low) * self.rng.f64()) * 100.0).round() / 100.0;
+        let outside = |n: f64| {
+            n < low || n > high || (schema.exclusive_minimum && n == low) || (schema.exclusive_maximum && n == high)
+        };
+        let n = if outside(drawn) { low + (high - low) / 2.0 } else { drawn };
+        serde_json::Number::from_f64(n).map_or(Value::from(0), Value::Number)
     }
 }

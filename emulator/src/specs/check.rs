@@ -147,8 +147,9 @@ fn text_value(
 fn flattened(name: &str, pairs: &[(&str, &str)], schema: &Schema, components: &Components<'_>) -> Result<(), Refusal> {
     match &schema.kind {
         Kind::Array(items) => {
-            let mut indices: Vec<&str> = pairs.iter().map(|(k, _)| k.split('.').next().unwrap_or_default()).collect();
-            indices.dedup();
+            // `Tag.1.Key`, `Tag.2.Key`, `Tag.1.Value`: an item's members need not be together.
+            let indices: std::collections::BTreeSet<&str> =
+                pairs.iter().map(|(k, _)| k.split('.').next().unwrap_or_default()).collect();
             if let Some(bad) = indices.iter().find(|i| !i.parse::<u32>().is_ok_and(|n| n >= 1)) {
                 return Err(invalid(&format!("{name}.{bad}"), "a list's items are numbered from 1"));
             }

@@ -8,6 +8,7 @@
 mod answer;
 mod check;
 mod pages;
+mod route;
 
 use std::collections::HashMap;
 
@@ -163,11 +164,14 @@ impl Catalog {
                 format!("Specified api `{}` is not found.", crate::params::shown(action)),
             ));
         };
-        let path_params = route(product.spec.style, api, call)?;
+        let path_params = route::route(product.spec.style, api, call)?;
         let components = Components { spec: &product.spec, index: &product.components };
         let sent = check::Sent { flat: call.flat, body: call.body, path: &path_params, headers: call.headers };
-        check::params(&api.params, &sent, &components, body_rule(product.spec.style, api))
-            .map_err(|r| (400, r.code, r.message))?;
+        let rule = body_rule(product.spec.style, api);
+        if rule != check::BodyRule::Whole && call.body.is_some_and(|b| !b.is_object()) {
+            return Err((400, "InvalidParameter", "The JSON body is not a JSON object.".to_owned()));
+        }
+        check::params(&api.params, &sent, &components, rule).map_err(|r| (400, r.code, r.message))?;
         let seed = answer::seed_of(self.seed, &[&product.spec.product, version, action, &request_text(call)]);
         let mut synth = answer::Synth::new(&components, seed);
         let mut body = match &api.response {
@@ -264,54 +268,6 @@ fn settle(body: &mut Value, request_id: &str) {
     if let Some(status) = members.get_mut("HttpStatusCode").filter(|v| v.is_number()) {
         *status = Value::from(200);
     }
-}
-
-/// The path parameters of a ROA operation (its template must fit the path), or none for an RPC one
-/// (served at `/` only).
-fn route(style: ApiStyle, api: &Api, call: &Call<'_>) -> Result<Vec<(String, String)>, Failure> {
-    let template = match (&api.path, style) {
-        (Some(template), ApiStyle::Roa) => template.split('?').next().unwrap_or_default(),
-        _ if call.path != "/" => {
-            return Err((404, "InvalidAction.NotFound", format!("`{}` is served at `/`.", api.name)));
-        }
-        _ if call.method == "GET" || call.method == "POST" => return Ok(Vec::new()),
-        _ => return Err((405, "UnsupportedHTTPMethod", format!("`{}` takes GET or POST.", api.name))),
-    };
-    if !api.methods.iter().any(|m| m.eq_ignore_ascii_case(call.method)) {
-        let allowed = api.methods.iter().map(|m| m.to_ascii_uppercase()).collect::<Vec<_>>().join(", ");
-        return Err((405, "UnsupportedHTTPMethod", format!("`{}` takes {allowed}.", api.name)));
-    }
-    match_path(template, call.path).ok_or_else(|| {
-        let shown = crate::params::shown(call.path);
-        (404, "InvalidAction.NotFound", format!("The path `{shown}` does not fit `{}` for `{}`.", template, api.name))
-    })
-}
-
-/// The placeholders of `template` (`/clusters/{ClusterId}`) as found in `path`, percent-decoded; `None`
-/// when the path does not fit.
-fn match_path(template: &str, path: &str) -> Option<Vec<(String, String)>> {
-    let wanted: Vec<&str> = template.trim_end_matches('/').split('/').collect();
-    let given: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    if wanted.len() != given.len() {
-        return None;
-    }
-    let mut found = Vec::new();
-    for (want, got) in wanted.iter().zip(&given) {
-        let Some((before, rest)) = want.split_once('{') else {
-            if want != got {
-                return None;
-            }
-            continue;
-        };
-        let (name, after) = rest.split_once('}')?;
-        let value = got.strip_prefix(before)?.strip_suffix(after)?;
-        let decoded = percent_encoding::percent_decode_str(value).decode_utf8().ok()?;
-        if decoded.is_empty() {
-            return None;
-        }
-        found.push((name.to_owned(), decoded.into_owned()));
-    }
-    Some(found)
 }
 
 #[cfg(test)]

@@ -173,4 +173,16 @@ mod tests {
         assert_eq!(ask(&op, 25, &[("PageNumber", "0")]).unwrap_err().code, "InvalidParameter");
         assert_eq!(ask(&op, 25, &[("PageSize", "x")]).unwrap_err().code, "InvalidParameter");
     }
+
+    #[test]
+    fn extreme_sizes_and_tokens_are_answered_not_panicked_on() {
+        let max = usize::MAX.to_string();
+        let page = ask(&number_op(), 25, &[("PageNumber", &max), ("PageSize", &max)]).unwrap();
+        assert_eq!((page.start, page.end), (25, 25));
+        let page = ask(&token_op(), 25, &[("MaxResults", &max)]).unwrap();
+        assert_eq!((page.start, page.end), (0, 25));
+        let long = format!("acsgen-next-{}", "f".repeat(100));
+        assert_eq!(ask(&token_op(), 25, &[("NextToken", &long)]).unwrap_err().code, "InvalidParameter");
+        assert_eq!(ask(&token_op(), 25, &[("MaxResults", "-1")]).unwrap_err().code, "InvalidParameter");
+    }
 }

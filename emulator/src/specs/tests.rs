@@ -112,7 +112,7 @@ fn roa_operations_take_their_path_and_body() {
     assert_eq!((code, message.contains("\"size\"")), ("MissingParameter", true));
     let (_, _, message) = call("PUT", "/boxes/b1", &json!({"size": "3"})).unwrap_err();
     assert!(message.contains("\"size\" is not valid: expected an integer, got a string"), "{message}");
-    assert_eq!(match_path("/a/{X}/b", "/a/x%2Fy/b"), Some(vec![("X".to_owned(), "x/y".to_owned())]));
+    assert_eq!(route::match_path("/a/{X}/b", "/a/x%2Fy/b"), Some(vec![("X".to_owned(), "x/y".to_owned())]));
 }
 
 #[test]
@@ -138,4 +138,45 @@ fn list_items_have_numbered_identifiers() {
     let mut item = json!({"InstanceId": "i-bp67acfmxazb4p****", "ZoneID": "zone", "KindId": "AnId", "Name": "x"});
     answer::number_ids(&mut item, &schema, 42);
     assert_eq!(item, json!({"InstanceId": "i-000042", "ZoneID": "0042", "KindId": "AnId", "Name": "x"}));
+}
+
+#[test]
+fn hostile_or_unusual_values_get_clear_answers() {
+    let catalog = catalog();
+    // An item's members need not be together.
+    let interleaved =
+        [("RegionId", "r"), ("Tag.1.Key", "a"), ("Tag.2.Key", "b"), ("Tag.1.Value", "c"), ("Tag.2.Value", "d")];
+    assert!(run(&catalog, "RunThing", &interleaved).is_ok());
+    let call = |body: &Value| {
+        let call =
+            Call { method: "PUT", path: "/boxes/b1", flat: &[], body: Some(body), headers: &[], request_id: "R" };
+        catalog.answer("2021-01-01", "PutBox", &call)
+    };
+    let (status, code, message) = call(&json!([1, 2, 3])).unwrap_err();
+    assert_eq!((status, code, message.as_str()), (400, "InvalidParameter", "The JSON body is not a JSON object."));
+}
+
+#[test]
+fn generated_numbers_keep_to_a_lone_maximum() {
+    use acsgen_codegen::spec::{Bound, IntFormat, Schema};
+    let spec = acsgen_codegen::spec::read(RPC, None).unwrap();
+    let index = std::collections::HashMap::new();
+    let components = Components { spec: &spec, index: &index };
+    let mut integer = Schema::new("/i".into(), Kind::Integer(IntFormat::I64));
+    integer.maximum = Some(Bound::Int(-5));
+    let mut number = Schema::new("/n".into(), Kind::Number);
+    number.maximum = Some(Bound::Float(-0.5));
+    number.exclusive_maximum = true;
+    let mut bounded = Schema::new("/b".into(), Kind::Number);
+    (bounded.minimum, bounded.maximum, bounded.exclusive_minimum) = (Some(Bound::Int(1)), Some(Bound::Int(1)), false);
+    for seed in 0..200 {
+        let mut synth = answer::Synth::new(&components, seed);
+        assert!(synth.value("i", &integer, 0).as_i64().unwrap() <= -5);
+        assert!(synth.value("n", &number, 0).as_f64().unwrap() < -0.5);
+        assert_eq!(synth.value("b", &bounded, 0).as_f64(), Some(1.0));
+    }
+    let mut long = Schema::new("/s".into(), Kind::String);
+    (long.min_length, long.max_length) = (Some(5000), Some(6000));
+    let text = answer::Synth::new(&components, 1).value("s", &long, 0);
+    assert_eq!(text.as_str().unwrap().chars().count(), 5000);
 }
