@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use acsgen::credentials::Credentials;
 use acsgen::{Config, Error, RetryPolicy};
+use acsgen_tests::collected;
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -106,10 +107,6 @@ fn client(endpoint: &str) -> lists::Client {
         .build()
         .unwrap();
     lists::Client::new(&config)
-}
-
-async fn collected<T>(stream: impl futures_core::Stream<Item = Result<T, Error>>) -> Vec<T> {
-    stream.map(|item| item.unwrap()).collect().await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,8 +4,9 @@
 //! error; throttling scripted twice is retried to success, three calls on record; the call record over
 //! HTTP is the one the library gives.
 
-use acsgen::{Config, Error, RetryPolicy};
+use acsgen::{Config, Error};
 use acsgen_emulator::{Emulator, RunningEmulator, Scripted};
+use acsgen_tests::{collected, emulator_config};
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -25,17 +26,7 @@ async fn emulator() -> RunningEmulator {
 }
 
 fn client(emulator: &RunningEmulator) -> lists::Client {
-    let config = Config::builder()
-        .endpoint(emulator.endpoint())
-        .credentials(emulator.credentials())
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
-    lists::Client::new(&config)
-}
-
-async fn collected<T>(stream: impl futures_core::Stream<Item = Result<T, Error>>) -> Vec<T> {
-    stream.map(|item| item.unwrap()).collect().await
+    lists::Client::new(&emulator_config(emulator))
 }
 
 /// Each walk against a fresh emulator of the same seed: the same items whatever the page size.

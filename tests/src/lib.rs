@@ -111,6 +111,23 @@ impl Drop for ChildServer {
     }
 }
 
+/// A configuration for a client of `emulator`, with its first key and without retries (a test counts
+/// every call).
+pub fn emulator_config(emulator: &acsgen_emulator::RunningEmulator) -> acsgen::Config {
+    acsgen::Config::builder()
+        .endpoint(emulator.endpoint())
+        .credentials(emulator.credentials())
+        .retry_policy(acsgen::RetryPolicy::disabled())
+        .build()
+        .expect("a valid configuration")
+}
+
+/// Every item of a paginator's stream, each expected to be `Ok`.
+pub async fn collected<T>(stream: impl futures_core::Stream<Item = Result<T, acsgen::Error>>) -> Vec<T> {
+    use futures_util::StreamExt as _;
+    stream.map(|item| item.expect("an item")).collect().await
+}
+
 /// The documentation's Rust snippets, as doctests (spec paths resolve through `tests/api-spec`).
 #[cfg(doctest)]
 mod documentation {

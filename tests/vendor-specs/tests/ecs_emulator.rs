@@ -9,12 +9,10 @@
 use std::collections::HashSet;
 use std::process::Command;
 
-use acsgen::{Config, Error, RetryPolicy};
 use acsgen_codegen::spec::{self, Additional, Kind, Schema, Spec};
 use acsgen_emulator::{Emulator, RunningEmulator};
-use acsgen_tests::{ChildServer, python, python_script, target_dir, workspace_root};
+use acsgen_tests::{ChildServer, collected, emulator_config, python, python_script, target_dir, workspace_root};
 use acsgen_vendor_specs::ecs;
-use futures_util::StreamExt as _;
 use serde_json::Value;
 
 const ITEMS: usize = 2500;
@@ -131,13 +129,7 @@ async fn emulator() -> RunningEmulator {
 }
 
 fn client(emulator: &RunningEmulator) -> ecs::Client {
-    let config = Config::builder()
-        .endpoint(emulator.endpoint())
-        .credentials(emulator.credentials())
-        .retry_policy(RetryPolicy::disabled())
-        .build()
-        .unwrap();
-    ecs::Client::new(&config)
+    ecs::Client::new(&emulator_config(emulator))
 }
 
 /// The page sizes to walk at: 1, 7, 100 and the spec's maximum for `parameter` of `action`.
@@ -161,9 +153,8 @@ async fn items_walk_describe_instances_by_token() {
     for size in sizes("DescribeInstances", "MaxResults") {
         let emulator = emulator().await;
         let client = client(&emulator);
-        let walk = client.describe_instances("cn-hangzhou").max_results(size as i32).items();
-        let instances: Vec<Result<_, Error>> = walk.collect().await;
-        let ids: Vec<String> = instances.into_iter().map(|i| i.unwrap().instance_id.unwrap()).collect();
+        let instances = collected(client.describe_instances("cn-hangzhou").max_results(size as i32).items()).await;
+        let ids: Vec<String> = instances.into_iter().map(|i| i.instance_id.unwrap()).collect();
         assert_each_once(&ids, &format!("DescribeInstances, size {size}"));
         assert_eq!(emulator.calls_of("DescribeInstances").len(), ITEMS.div_ceil(size), "pages at size {size}");
     }
@@ -174,9 +165,8 @@ async fn items_walk_describe_images_by_page_number() {
     for size in sizes("DescribeImages", "PageSize") {
         let emulator = emulator().await;
         let client = client(&emulator);
-        let walk = client.describe_images("cn-hangzhou").page_size(size as i32).items();
-        let images: Vec<Result<_, Error>> = walk.collect().await;
-        let ids: Vec<String> = images.into_iter().map(|i| i.unwrap().image_id.unwrap()).collect();
+        let images = collected(client.describe_images("cn-hangzhou").page_size(size as i32).items()).await;
+        let ids: Vec<String> = images.into_iter().map(|i| i.image_id.unwrap()).collect();
         assert_each_once(&ids, &format!("DescribeImages, size {size}"));
         let calls = emulator.calls_of("DescribeImages");
         assert_eq!(calls.len(), ITEMS.div_ceil(size), "pages at size {size}: the total ends the walk");
