@@ -41,7 +41,9 @@ pub mod validate;
 pub use acsgen_macros::api;
 
 /// The ready-made client for aiccs 2019-10-15 (AI contact center), generated from
-/// `api-spec/aiccs-2019-10-15.json`: `ImportTaskNumberDatas`, `CreateAiCallTask`, `StartAiCallTask`.
+/// `api-spec/aiccs-2019-10-15.json`: a call task's life cycle — `CreateAiCallTask`,
+/// `ImportTaskNumberDatas`, `StartAiCallTask`, `StopAiCallTask`, `QueryAiCallTaskDetail`,
+/// `QueryAiCallDetailPage` (paged: `.items()` walks the call details) and `CancelAiCallDetails`.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), acsgen::Error> {
