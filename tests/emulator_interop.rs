@@ -111,3 +111,43 @@ async fn official_sdk_round_trip() {
     }
     assert_eq!(seen.len(), 1000);
 }
+
+/// The rest of a task's life cycle through the official SDK: its models hold every member of each answer
+/// (what the SDK received and what its models made of it are the same), and the calls do what they say.
+#[tokio::test(flavor = "multi_thread")]
+async fn official_sdk_reads_and_cancels_call_details() {
+    let emulator = Emulator::new().access_key("LTAIpy", "py-secret").start_local().await.unwrap();
+    let ak = ("LTAIpy", "py-secret", None);
+    let raw = |args: &[&str]| {
+        let answer =
+            sdk(&emulator, ak, false, &[&["--raw"], args].concat()).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        assert_eq!(answer["model"], answer["raw"], "{args:?}: the SDK's models hold the whole answer");
+        answer["raw"].clone()
+    };
+    let task = sdk(&emulator, ak, false, &["create-task", "life cycle"]).unwrap()["Data"].as_i64().unwrap().to_string();
+    let records = r#"[{"calleeNumber": "13900000001", "outId": "dup", "name": "Tom"},
+                      {"calleeNumber": "13900000002", "outId": "dup"}, {"calleeNumber": "13900000003"}]"#;
+    let batch = sdk(&emulator, ak, false, &["import", &task, records]).unwrap()["Data"].as_i64().unwrap().to_string();
+    raw(&["start", &task]);
+
+    let found = raw(&["details", &task, r#"{"Status": 0, "OutId": "dup", "PageNo": 1, "PageSize": 10}"#]);
+    assert_eq!(found["Data"]["Total"], 2);
+    let list = found["Data"]["List"].as_array().unwrap();
+    assert!(list.iter().all(|d| d["BatchId"] == batch.as_str() && d["Status"] == 1), "{list:?}");
+    assert_eq!(list[0]["Options"], r#"{"name":"Tom"}"#);
+    let later = list[1]["DetailId"].as_str().unwrap();
+    let cancelled = raw(&["cancel", &task, &json!({"DetailIdList": [later]}).to_string()]);
+    assert_eq!(cancelled["Data"]["SucceedCount"], 1);
+    assert_eq!(raw(&["details", &task, r#"{"Status": 0, "OutId": "dup"}"#])["Data"]["Total"], 1);
+    let stored = emulator.callees(&task).unwrap();
+    assert_eq!(stored.iter().map(|c| c.cancelled).collect::<Vec<_>>(), [false, true, false]);
+
+    let detail = raw(&["task-detail", &task]);
+    assert_eq!(
+        (detail["Data"]["TaskId"].as_str(), detail["Data"]["TaskName"].as_str()),
+        (Some(&*task), Some("life cycle"))
+    );
+    assert_eq!(raw(&["stop", &task])["Data"], true);
+    let missing = sdk(&emulator, ak, false, &["details", &task, "{}"]).unwrap_err();
+    assert!(missing.starts_with("MissingParameter"), "{missing}");
+}

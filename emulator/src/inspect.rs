@@ -38,7 +38,10 @@ pub async fn handle(shared: &Shared, request_id: &str, request: Request<Incoming
         ("GET", ["tasks", task, "callees"]) => match shared.store.callees(task) {
             Some(callees) => {
                 let list: Vec<Value> =
-                    callees.into_iter().map(|c| json!({"batch_id": c.batch_id, "record": c.record})).collect();
+                    callees
+                    .into_iter()
+                    .map(|c| json!({"batch_id": c.batch_id, "detail_id": c.detail_id, "cancelled": c.cancelled, "record": c.record}))
+                    .collect();
                 reply::document(request_id, &Value::Array(list))
             }
             None => reply::error(404, request_id, "TaskNotExist", &format!("The call task `{task}` does not exist.")),

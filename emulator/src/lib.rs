@@ -1,9 +1,12 @@
 //! # acsgen-emulator
 //!
-//! A local aiccs 2019-10-15 endpoint, like LocalStack or moto for AWS: it verifies real signatures (V3
-//! `ACS3-HMAC-SHA256`, V1 `HMAC-SHA1`, STS tokens, the 15-minute window, nonce reuse), serves
-//! `CreateAiCallTask`, `StartAiCallTask` and `ImportTaskNumberDatas` with the documented rules, shows what it
-//! stored at `GET /__emulator/tasks/{TaskId}/callees`, and runs fault drills on demand. Any client that signs
+//! A local Alibaba Cloud endpoint, like LocalStack or moto for AWS: it verifies real signatures (V3
+//! `ACS3-HMAC-SHA256`, V1 `HMAC-SHA1`, STS tokens, the 15-minute window, nonce reuse), serves an aiccs
+//! 2019-10-15 call task's life cycle with state (create, import, start, stop, query and cancel call
+//! details) and the documented rules, shows what it stored at `GET /__emulator/tasks/{TaskId}/callees`,
+//! and runs fault drills on demand. Given a product's metadata file ([`Emulator::spec_file`]) it serves
+//! that product too: checked requests, answers built from the schemas, paged lists, scripted answers
+//! ([`RunningEmulator::stub`]) and a record of calls ([`RunningEmulator::calls`]). Any client that signs
 //! correctly can use it — the vendor's official SDKs included. On demand it also plays STS
 //! ([`Emulator::sts`]) and the ECS metadata service ([`Emulator::metadata`]), so every kind of credentials
 //! runs end to end offline.

@@ -1,10 +1,13 @@
 """The vendor's official Python SDK (alibabacloud-aiccs20191015) as a command-line client.
 
-usage: sdk_aiccs.py ENDPOINT KEY_ID SECRET [--token T] [--v1] COMMAND ...
+usage: sdk_aiccs.py ENDPOINT KEY_ID SECRET [--token T] [--v1] [--raw] COMMAND ...
   create-task NAME           -> prints the answer's body (Data is the task ID)
   import TASK_ID RECORDS     -> RECORDS is a JSON array, or @FILE holding one
-  start TASK_ID
-On success prints the answer's body as JSON; on failure prints "ERROR <code> <message>" and exits 1.
+  start TASK_ID | stop TASK_ID | task-detail TASK_ID
+  details TASK_ID FIELDS     -> QueryAiCallDetailPage; FIELDS: request members by wire name, as JSON
+  cancel TASK_ID FIELDS      -> CancelAiCallDetails; FIELDS as above
+On success prints the answer's body as the SDK's models hold it, as JSON (with --raw: {"raw": the body as
+received, "model": the body as the models hold it}); on failure prints "ERROR <code> <message>", exits 1.
 """
 
 import json
@@ -17,19 +20,30 @@ from alibabacloud_tea_openapi.utils_models import Config
 
 def main(argv):
     endpoint, key_id, secret, *rest = argv
-    token, v1 = None, False
+    token, v1, raw = None, False, False
     while rest and rest[0].startswith("--"):
         flag = rest.pop(0)
         if flag == "--token":
             token = rest.pop(0)
         elif flag == "--v1":
             v1 = True
+        elif flag == "--raw":
+            raw = True
     command, *args = rest
     config = Config(access_key_id=key_id, access_key_secret=secret, security_token=token,
                     endpoint=endpoint.split("://", 1)[-1], protocol="http", region_id="cn-hangzhou")
     if v1:
         config.signature_algorithm = "v2"
     client = Client(config)
+    received = {}
+    call_api = client.call_api
+
+    def recording(params, request, runtime):
+        answer = call_api(params, request, runtime)
+        received["body"] = answer.get("body")
+        return answer
+
+    client.call_api = recording
     try:
         if command == "create-task":
             answer = client.create_ai_call_task(models.CreateAiCallTaskRequest(
@@ -44,6 +58,16 @@ def main(argv):
                 task_id=args[0], data_type="JSON", phone_number_list=json.loads(records)))
         elif command == "start":
             answer = client.start_ai_call_task(models.StartAiCallTaskRequest(task_id=args[0]))
+        elif command == "stop":
+            answer = client.stop_ai_call_task(models.StopAiCallTaskRequest(task_id=args[0]))
+        elif command == "task-detail":
+            answer = client.query_ai_call_task_detail(models.QueryAiCallTaskDetailRequest(task_id=args[0]))
+        elif command == "details":
+            request = models.QueryAiCallDetailPageRequest().from_map(dict(json.loads(args[1]), TaskId=args[0]))
+            answer = client.query_ai_call_detail_page(request)
+        elif command == "cancel":
+            request = models.CancelAiCallDetailsRequest().from_map(dict(json.loads(args[1]), TaskId=args[0]))
+            answer = client.cancel_ai_call_details(request)
         else:
             print("ERROR Usage unknown command %s" % command)
             return 2
@@ -54,7 +78,7 @@ def main(argv):
     if body.get("Success") is False:
         print("ERROR %s %s" % (body.get("Code"), body.get("Message")))
         return 1
-    print(json.dumps(body))
+    print(json.dumps({"raw": received.get("body"), "model": body} if raw else body))
     return 0
 
 
