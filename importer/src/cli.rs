@@ -72,6 +72,15 @@ struct Args {
     /// With --resume, also send again batches whose outcome is unknown (they may be imported twice).
     #[arg(long, requires = "resume")]
     resend_uncertain: bool,
+    /// With --resume, settle batches whose outcome is unknown from the task's own records: each row is
+    /// looked up by outId among the task's call details; found rows count as imported, absent ones are
+    /// sent again, rows without an outId stay uncertain. Also reports outIds the task holds twice.
+    #[arg(long, requires = "resume", conflicts_with = "resend_uncertain")]
+    reconcile: bool,
+    /// With --reconcile, cancel the extra call details of each outId the task holds more than once,
+    /// keeping the earliest import.
+    #[arg(long, requires = "reconcile")]
+    cancel_duplicates: bool,
     /// Set aside a journal of this task (or one that cannot be read) and import every row again: rows it
     /// records as imported are imported twice.
     #[arg(long, conflicts_with = "resume")]
@@ -214,6 +223,7 @@ fn print_summary(summary: &Summary, options: &ImportOptions, elapsed: Duration) 
     for u in &summary.uncertain {
         println!("uncertain: lines {}-{} ({} records): {}", u.first_line, u.last_line, u.records, u.error);
     }
+    print_reconciled(summary);
     for r in &summary.rejected_sample {
         println!("rejected line {}: {}", r.line, r.reason);
     }
@@ -225,10 +235,47 @@ fn print_summary(summary: &Summary, options: &ImportOptions, elapsed: Duration) 
     if !summary.dry_run {
         println!("journal: {}", options.journal.display());
     }
-    if summary.uncertain_count > 0 {
+    if summary.unsettled_count > 0 {
         println!(
-            "{} records may or may not have been imported: check the task, then `--resume --resend-uncertain` to send them again if they were not",
-            summary.uncertain_count
+            "{} records have no outId, so the task's records cannot settle them: they stay uncertain",
+            summary.unsettled_count
+        );
+    }
+    if summary.uncertain_count > summary.unsettled_count {
+        println!(
+            "{} records may or may not have been imported: `--resume --reconcile` settles those with an outId from the task's records",
+            summary.uncertain_count - summary.unsettled_count
+        );
+    }
+}
+
+/// What reconciling did: each settled batch and how, the rows the task holds differently, the doubles.
+fn print_reconciled(summary: &Summary) {
+    for r in &summary.reconciled {
+        let ids: Vec<String> = r.batch_ids.iter().map(i64::to_string).collect();
+        println!(
+            "reconciled: lines {}-{} ({} records): {} found (batch {}), {} sent again, {} without outId",
+            r.first_line,
+            r.last_line,
+            r.records,
+            r.found,
+            if ids.is_empty() { "-".to_owned() } else { ids.join(", ") },
+            r.resent,
+            r.unsettled
+        );
+        for (line, what) in &r.differs {
+            println!("reconciled line {line}: {what}");
+        }
+    }
+    for d in &summary.doubles {
+        let verb = if d.cancelled { "cancelled" } else { "not cancelled (--cancel-duplicates)" };
+        println!(
+            "double: outId {} held {} times; kept detail {}, {} {}",
+            d.out_id,
+            d.extra_detail_ids.len() + 1,
+            d.kept_detail_id,
+            d.extra_detail_ids.join(", "),
+            verb
         );
     }
 }
@@ -435,6 +482,8 @@ fn options(args: &Args, task_id: String) -> ImportOptions {
     options.dry_run = args.dry_run;
     options.resume = args.resume;
     options.resend_uncertain = args.resend_uncertain;
+    options.reconcile = args.reconcile;
+    options.cancel_duplicates = args.cancel_duplicates;
     options.start_over = args.start_over;
     options.input_label = args.input.clone();
     if let Some(journal) = &args.journal {

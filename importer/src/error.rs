@@ -70,6 +70,14 @@ pub enum ImportError {
         /// What failed.
         source: io::Error,
     },
+    /// Reconciling could not read the task's call details, or cancel its doubles: nothing was settled.
+    #[error("reconcile: {what}: {error}")]
+    Reconcile {
+        /// What was being done.
+        what: &'static str,
+        /// The service's answer, or why no answer came.
+        error: acsgen::Error,
+    },
     /// The run stopped part-way. What was done is in the summary and the report; once the cause is
     /// fixed, resuming finishes the import.
     #[error("{reason}")]

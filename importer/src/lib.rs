@@ -42,6 +42,7 @@ mod error;
 mod journal;
 mod options;
 mod pace;
+mod reconcile;
 mod report;
 mod run;
 mod send;
@@ -54,7 +55,7 @@ use tokio::sync::mpsc;
 
 pub use error::{BatchRows, ImportError, Stop};
 pub use options::{DEFAULT_BATCH_BYTES, ImportOptions};
-pub use report::{BatchReport, RejectedRow, Summary, UncertainReport};
+pub use report::{BatchReport, DoubleReport, ReconcileReport, RejectedRow, Summary, UncertainReport};
 pub use source::{CsvRows, IntoRow, JsonlRows, MAX_HEADER_BYTES, MAX_ROW_BYTES, ReadError, Row, csv_rows, jsonl_rows};
 pub use tally::Progress;
 

@@ -34,6 +34,13 @@ pub struct ImportOptions {
     pub resume: bool,
     /// With `resume`: also send again the batches whose outcome is unknown (they may be imported twice).
     pub resend_uncertain: bool,
+    /// With `resume`: settle the batches whose outcome is unknown from the service's records — each row
+    /// looked up by outId among the task's call details, found ones counted imported, absent ones sent
+    /// again — and report the outIds the task holds more than once.
+    pub reconcile: bool,
+    /// With `reconcile`: cancel the extra call details of each outId the task holds more than once,
+    /// keeping the earliest import.
+    pub cancel_duplicates: bool,
     /// Set aside a journal of the same task (or one that cannot be read) and import every row again: rows
     /// the earlier run imported are imported twice. Without it, such a journal stops the run.
     pub start_over: bool,
@@ -60,6 +67,8 @@ impl ImportOptions {
             report,
             resume: false,
             resend_uncertain: false,
+            reconcile: false,
+            cancel_duplicates: false,
             start_over: false,
             input_label: String::new(),
             safe_retry_rounds: 5,
@@ -100,6 +109,12 @@ impl ImportOptions {
         }
         if self.resend_uncertain && !self.resume {
             return Err(ImportError::Options("resending uncertain batches needs resume".into()));
+        }
+        if self.reconcile && !self.resume {
+            return Err(ImportError::Options("reconciling needs resume".into()));
+        }
+        if self.cancel_duplicates && !self.reconcile {
+            return Err(ImportError::Options("cancelling duplicates needs reconcile".into()));
         }
         if self.start_over && self.resume {
             return Err(ImportError::Options("resuming and starting over exclude each other".into()));

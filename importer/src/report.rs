@@ -7,6 +7,15 @@
 //!  "uncertain": [{"first_line": …, "last_line": …, "records": …, "error": "…"}]}
 //! ```
 //!
+//! A `reconcile` run that settled a batch or found doubles adds, before the closing brace:
+//!
+//! ```text
+//!  "unsettled_count": N,
+//!  "reconciled": [{"first_line": …, "last_line": …, "records": …, "found": …, "resent": …, "unsettled": …,
+//!                  "batch_ids": [123456789012345678], "differs": [{"line": …, "differs": "…"}]}],
+//!  "doubles": [{"out_id": "…", "kept_detail_id": "…", "extra_detail_ids": ["…"], "cancelled": false}]
+//! ```
+//!
 //! Batch IDs are exact JSON integers. Rejected rows are spooled to a file while the import runs and
 //! streamed into the report at the end, so a file with millions of bad rows needs no memory for them.
 
@@ -44,6 +53,40 @@ pub struct UncertainReport {
     pub error: String,
 }
 
+/// An uncertain batch settled from the service's records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    /// The first input line of the batch's records.
+    pub first_line: u64,
+    /// The line the batch's last record starts on.
+    pub last_line: u64,
+    /// Records in the batch.
+    pub records: usize,
+    /// Rows found in the task: imported.
+    pub found: usize,
+    /// Rows absent from the task: sent again (their outcome is counted as the resend's).
+    pub resent: usize,
+    /// Rows without an outId: they stay uncertain.
+    pub unsettled: usize,
+    /// The import batches the found rows arrived in.
+    pub batch_ids: Vec<i64>,
+    /// Found rows the task holds differently from the input: (line, what differs).
+    pub differs: Vec<(u64, String)>,
+}
+
+/// An outId the task holds more than once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoubleReport {
+    /// The outId.
+    pub out_id: String,
+    /// The call detail kept: the earliest import.
+    pub kept_detail_id: String,
+    /// The others.
+    pub extra_detail_ids: Vec<String>,
+    /// Whether the others were cancelled (`cancel_duplicates`).
+    pub cancelled: bool,
+}
+
 /// A row that was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RejectedRow {
@@ -74,6 +117,12 @@ pub struct Summary {
     pub dry_run: bool,
     /// Valid records a dry run would have sent.
     pub would_import: u64,
+    /// Uncertain batches settled from the service's records (`reconcile`).
+    pub reconciled: Vec<ReconcileReport>,
+    /// Rows that stay uncertain because they have no outId to be looked up by.
+    pub unsettled_count: u64,
+    /// OutIds the task holds more than once (`reconcile`).
+    pub doubles: Vec<DoubleReport>,
 }
 
 /// Rejected rows on their way to the report.
@@ -146,9 +195,32 @@ pub(crate) fn write(path: &Path, summary: &Summary, spool: Spool) -> Result<(), 
             json!({"first_line": u.first_line, "last_line": u.last_line, "records": u.records, "error": u.error});
         write!(out, "{}\n  {entry}", if i > 0 { "," } else { "" }).map_err(fail)?;
     }
-    out.write_all(b"]}\n").map_err(fail)?;
+    out.write_all(b"]").map_err(fail)?;
+    if !summary.reconciled.is_empty() || !summary.doubles.is_empty() {
+        write_reconciled(&mut out, summary).map_err(fail)?;
+    }
+    out.write_all(b"}\n").map_err(fail)?;
     out.into_inner().map_err(|e| fail(e.into_error()))?.sync_all().map_err(fail)?;
     std::fs::rename(&temporary, path).map_err(fail)?;
     let _ = std::fs::remove_file(&spooled);
     Ok(())
+}
+
+/// The sections `reconcile` adds: each settled batch and how, the rows left unsettled, the doubles.
+fn write_reconciled(out: &mut impl Write, summary: &Summary) -> std::io::Result<()> {
+    write!(out, ",\n\"unsettled_count\": {},\n\"reconciled\": [", summary.unsettled_count)?;
+    for (i, r) in summary.reconciled.iter().enumerate() {
+        let differs: Vec<_> = r.differs.iter().map(|(line, what)| json!({"line": line, "differs": what})).collect();
+        let entry = json!({"first_line": r.first_line, "last_line": r.last_line, "records": r.records,
+                           "found": r.found, "resent": r.resent, "unsettled": r.unsettled,
+                           "batch_ids": r.batch_ids, "differs": differs});
+        write!(out, "{}\n  {entry}", if i > 0 { "," } else { "" })?;
+    }
+    out.write_all(b"],\n\"doubles\": [")?;
+    for (i, d) in summary.doubles.iter().enumerate() {
+        let entry = json!({"out_id": d.out_id, "kept_detail_id": d.kept_detail_id,
+                           "extra_detail_ids": d.extra_detail_ids, "cancelled": d.cancelled});
+        write!(out, "{}\n  {entry}", if i > 0 { "," } else { "" })?;
+    }
+    out.write_all(b"]")
 }

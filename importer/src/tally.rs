@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::ImportError;
-use crate::report::{self, BatchReport, RejectedRow, Spool, Summary, UncertainReport};
+use crate::report::{self, BatchReport, DoubleReport, ReconcileReport, RejectedRow, Spool, Summary, UncertainReport};
 
 /// How many rejected rows the summary carries (the report has them all).
 const SAMPLE: usize = 100;
@@ -103,6 +103,17 @@ impl Tally {
         Ok(())
     }
 
+    /// An uncertain batch was settled from the service's records, as `report` says.
+    pub(crate) fn reconciled(&mut self, report: ReconcileReport) {
+        self.summary.unsettled_count += report.unsettled as u64;
+        self.summary.reconciled.push(report);
+    }
+
+    /// The task holds these outIds more than once.
+    pub(crate) fn doubles(&mut self, doubles: Vec<DoubleReport>) {
+        self.summary.doubles = doubles;
+    }
+
     /// A dry run would have sent `records` more records.
     pub(crate) fn would_import(&mut self, records: usize) {
         self.summary.would_import += records as u64;
@@ -112,6 +123,7 @@ impl Tally {
     pub(crate) fn finish(mut self, path: &Path) -> Result<Summary, ImportError> {
         self.summary.batches.sort_by_key(|b| b.first_line);
         self.summary.uncertain.sort_by_key(|u| u.first_line);
+        self.summary.reconciled.sort_by_key(|r| r.first_line);
         report::write(path, &self.summary, self.spool)?;
         Ok(self.summary)
     }

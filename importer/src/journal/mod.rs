@@ -10,7 +10,15 @@
 //! {"event":"rejected","seq":2,"error":"…"}      the service refused the batch's records
 //! {"event":"not_sent","seq":3,"error":"…"}      refused without acting (credentials, unknown task)
 //! {"event":"resumed"}
+//! {"event":"reconciled","seq":1,"found":[{"line":1002,"batch_id":…}],"absent":[1003],"unsettled":[1004]}
+//! {"event":"resending","seq":1,"first_line":1003,"last_line":1003,"records":1,"rows_hash":"…"}
 //! ```
+//!
+//! `reconciled` settles an uncertain batch row by row from the service's records (`--reconcile`): each row
+//! found in the task (with the batch it arrived in, and what differs from the input, if anything), absent,
+//! or unsettled (no outId to look it up by). The absent rows are then sent again as one batch:
+//! `resending`, and its answer under the same `seq`. A later `reconciled` for the same batch replaces the
+//! earlier one.
 //!
 //! `rows_hash` is XXH3-64, in hex, of the batch's request body: its records as the compact JSON array,
 //! form-encoded. It tells a resumed run whether a batch still holds the rows it held.
@@ -33,6 +41,7 @@ pub(crate) use shared::Journal;
 use crate::ImportError;
 use crate::batch::Limits;
 use crate::error::BatchRows;
+use crate::reconcile::Settlement;
 use crate::send::Sent;
 use crate::tally::Outcome;
 
@@ -61,6 +70,14 @@ pub(crate) enum Record {
     NotSent { seq: u64, error: String },
     /// A later run took the journal up again.
     Resumed,
+    /// Reconciling settled an uncertain batch's rows from the service's records.
+    Reconciled {
+        seq: u64,
+        #[serde(flatten)]
+        settlement: Settlement,
+    },
+    /// A reconciled batch's absent rows are about to be sent again.
+    Resending { seq: u64, first_line: u64, last_line: u64, records: usize, rows_hash: RowsHash },
 }
 
 impl Record {
@@ -75,6 +92,26 @@ impl Record {
     pub(crate) fn sending(seq: u64, rows: &BatchRows) -> Self {
         let (first_line, last_line, records) = (rows.first_line, rows.last_line, rows.records);
         Record::Sending { seq, first_line, last_line, records, rows_hash: RowsHash(rows.rows_hash) }
+    }
+
+    /// The entry written before a reconciled batch's absent rows (`rows`) are sent again.
+    pub(crate) fn resending(seq: u64, rows: &BatchRows) -> Self {
+        let (first_line, last_line, records) = (rows.first_line, rows.last_line, rows.records);
+        Record::Resending { seq, first_line, last_line, records, rows_hash: RowsHash(rows.rows_hash) }
+    }
+
+    /// The batch the record is about, if any.
+    pub(crate) fn seq(&self) -> Option<u64> {
+        match self {
+            Record::Started { .. } | Record::Resumed => None,
+            Record::Sending { seq, .. }
+            | Record::Imported { seq, .. }
+            | Record::Uncertain { seq, .. }
+            | Record::Rejected { seq, .. }
+            | Record::NotSent { seq, .. }
+            | Record::Reconciled { seq, .. }
+            | Record::Resending { seq, .. } => Some(*seq),
+        }
     }
 
     /// The entry written after a batch's answer.
@@ -121,6 +158,9 @@ pub(crate) enum BatchState {
     Rejected(String),
     /// Refused without being acted on.
     NotSent,
+    /// Settled row by row from the service's records; `resend` is where the absent rows' resend stands
+    /// (a [`BatchState`] of its own: `NotSent` until it is journaled).
+    Reconciled { settlement: Settlement, resend: Box<BatchState> },
 }
 
 impl BatchState {
@@ -136,7 +176,14 @@ impl BatchState {
             BatchState::Uncertain(error) => Some(Outcome::Uncertain(error.clone())),
             BatchState::Imported(batch_id) => Some(Outcome::Imported(*batch_id)),
             BatchState::Rejected(error) => Some(Outcome::Rejected(error.clone())),
+            // Settled row by row: not one outcome for the whole batch.
+            BatchState::Reconciled { .. } => None,
         }
+    }
+
+    /// Whether the batch may have been imported, and reconciling can tell.
+    pub(crate) fn is_uncertain(&self) -> bool {
+        matches!(self, BatchState::InFlight | BatchState::Uncertain(_))
     }
 }
 
@@ -247,13 +294,26 @@ fn apply(recovered: &mut Recovered, record: Record) -> Result<(), &'static str> 
             recovered.batches.insert(seq, JournalBatch { rows, state: BatchState::InFlight });
             return Ok(());
         }
+        Record::Reconciled { seq, settlement } => {
+            let batch = recovered.batches.get_mut(&seq).ok_or("a reconciliation of a batch never sent")?;
+            batch.state = BatchState::Reconciled { settlement, resend: Box::new(BatchState::NotSent) };
+            return Ok(());
+        }
+        Record::Resending { seq, .. } => match recovered.batches.get(&seq).map(|b| &b.state) {
+            Some(BatchState::Reconciled { .. }) => (seq, BatchState::InFlight),
+            _ => return Err("a resend of a batch never reconciled"),
+        },
         Record::Imported { seq, batch_id } => (seq, BatchState::Imported(batch_id)),
         Record::Uncertain { seq, error } => (seq, BatchState::Uncertain(error)),
         Record::Rejected { seq, error } => (seq, BatchState::Rejected(error)),
         Record::NotSent { seq, .. } => (seq, BatchState::NotSent),
     };
     let batch = recovered.batches.get_mut(&seq).ok_or("an answer for a batch never sent")?;
-    batch.state = state;
+    // An answer to a reconciled batch is its resend's.
+    match &mut batch.state {
+        BatchState::Reconciled { resend, .. } => **resend = state,
+        other => *other = state,
+    }
     Ok(())
 }
 
@@ -348,6 +408,57 @@ mod tests {
         std::fs::write(&path, format!("{started}\n")).unwrap();
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(br#"{"event":"resumed"}"#).unwrap();
         assert_eq!(read(&path).unwrap().end, started.len() as u64 + 1);
+    }
+
+    /// A reconciled batch keeps its settlement; what follows it is its resend's; a later settlement of
+    /// the same batch replaces the earlier one.
+    #[test]
+    fn a_reconciled_batch_carries_its_settlement_and_its_resend() {
+        use crate::reconcile::{Found, Settlement};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j");
+        let mut journal = JournalFile::create(&path, &Record::started("T1", "in.csv", LIMITS)).unwrap();
+        let settlement = Settlement {
+            found: vec![Found { line: 2, batch_id: Some(123_497_836_486_123_457), differs: Some("x".into()) }],
+            absent: vec![3, 4],
+            unsettled: vec![5],
+        };
+        let resent = BatchRows { first_line: 3, last_line: 4, records: 2, rows_hash: 9 };
+        for record in [
+            Record::sending(0, &rows(0)),
+            Record::Uncertain { seq: 0, error: "no answer".into() },
+            Record::Reconciled { seq: 0, settlement: settlement.clone() },
+            Record::resending(0, &resent),
+        ] {
+            journal.write(&record, false).unwrap();
+        }
+        journal.write(&Record::Uncertain { seq: 0, error: "again".into() }, true).unwrap();
+        let line = serde_json::to_string(&Record::Reconciled { seq: 0, settlement: settlement.clone() }).unwrap();
+        assert_eq!(
+            line,
+            r#"{"event":"reconciled","seq":0,"found":[{"line":2,"batch_id":123497836486123457,"differs":"x"}],"absent":[3,4],"unsettled":[5]}"#
+        );
+        let recovered = read(&path).unwrap();
+        let expected = BatchState::Reconciled {
+            settlement: settlement.clone(),
+            resend: Box::new(BatchState::Uncertain("again".into())),
+        };
+        assert_eq!(recovered.batches[&0], JournalBatch { rows: rows(0), state: expected });
+        journal.write(&Record::Reconciled { seq: 0, settlement: Settlement::default() }, true).unwrap();
+        let recovered = read(&path).unwrap();
+        let replaced =
+            BatchState::Reconciled { settlement: Settlement::default(), resend: Box::new(BatchState::NotSent) };
+        assert_eq!(recovered.batches[&0].state, replaced);
+        // A resend of a batch that was never reconciled is not a journal this build wrote.
+        let mut other = JournalFile::create(&dir.path().join("k"), &Record::started("T1", "in.csv", LIMITS)).unwrap();
+        other.write(&Record::sending(0, &rows(0)), false).unwrap();
+        other.write(&Record::resending(0, &resent), true).unwrap();
+        assert!(
+            read(&dir.path().join("k"))
+                .unwrap_err()
+                .to_string()
+                .contains("line 3: a resend of a batch never reconciled")
+        );
     }
 
     #[test]

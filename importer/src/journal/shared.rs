@@ -14,7 +14,6 @@ use std::io;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::{JournalFile, Record};
-use crate::error::BatchRows;
 use crate::send::Sent;
 
 /// The journal, shared by the import loop and its send tasks.
@@ -35,23 +34,25 @@ impl Journal {
     /// `starts_now` says the batch may go out at once, writes the batch's entry now — one flush covering
     /// both — and gives true; the send task then sends straight away. Otherwise gives false, and the send
     /// task writes the entry ([`sending`](Self::sending)) when its turn comes.
-    pub(crate) fn before_dispatch(
-        &self,
-        seq: u64,
-        rows: &BatchRows,
-        starts_now: impl FnOnce() -> bool,
-    ) -> io::Result<bool> {
+    pub(crate) fn before_dispatch(&self, entry: &Record, starts_now: impl FnOnce() -> bool) -> io::Result<bool> {
         let mut file = self.file();
         if !file.unsynced() || !starts_now() {
             return Ok(false);
         }
-        write_sending(&mut file, seq, rows)?;
+        write_sending(&mut file, entry)?;
         Ok(true)
     }
 
-    /// Writes batch `seq`'s entry and waits until it, and everything written before it, is on disk.
-    pub(crate) fn sending(&self, seq: u64, rows: &BatchRows) -> io::Result<()> {
-        write_sending(&mut self.file(), seq, rows)
+    /// Writes a batch's entry (`sending`, or `resending` for a reconciled batch's absent rows) and waits
+    /// until it, and everything written before it, is on disk.
+    pub(crate) fn sending(&self, entry: &Record) -> io::Result<()> {
+        write_sending(&mut self.file(), entry)
+    }
+
+    /// Writes how reconciling settled batch `seq`, and waits until it is on disk: before any of its rows
+    /// is sent again.
+    pub(crate) fn reconciled(&self, seq: u64, settlement: &crate::reconcile::Settlement) -> io::Result<()> {
+        self.file().write(&Record::Reconciled { seq, settlement: settlement.clone() }, true)
     }
 
     /// Writes batch `seq`'s answer, without waiting for the disk.
@@ -74,16 +75,19 @@ impl Journal {
 /// the batch will not be sent: a `not_sent` entry is tried after it, so that a resumed run sends the batch
 /// instead of counting it uncertain (if that fails too, the batch stays "in flight": uncertain, never
 /// resent blindly).
-fn write_sending(file: &mut JournalFile, seq: u64, rows: &BatchRows) -> io::Result<()> {
-    file.write(&Record::sending(seq, rows), false)?;
+fn write_sending(file: &mut JournalFile, entry: &Record) -> io::Result<()> {
+    file.write(entry, false)?;
     file.sync().inspect_err(|e| {
-        let _ = file.write(&Record::NotSent { seq, error: e.to_string() }, true);
+        if let Some(seq) = entry.seq() {
+            let _ = file.write(&Record::NotSent { seq, error: e.to_string() }, true);
+        }
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::BatchRows;
     use crate::journal::{BatchState, read};
     use crate::tally::Outcome;
 
@@ -102,17 +106,17 @@ mod tests {
         assert!(!journal.has_unflushed(), "the first line is on disk");
         // Nothing waits for a flush: the send task writes its own entry.
         let asked = std::cell::Cell::new(false);
-        assert!(!journal.before_dispatch(0, &rows(0), || asked.replace(true)).unwrap());
+        assert!(!journal.before_dispatch(&Record::sending(0, &rows(0)), || asked.replace(true)).unwrap());
         assert!(!asked.get(), "the rate is not asked when there is nothing to group");
-        journal.sending(0, &rows(0)).unwrap();
+        journal.sending(&Record::sending(0, &rows(0))).unwrap();
         assert!(!journal.has_unflushed(), "an entry is on disk before its batch is sent");
         journal.answered(0, &Sent::Settled(Outcome::Imported(Some(9)))).unwrap();
         assert!(journal.has_unflushed(), "an answer waits for its flush");
         // The next batch may not go yet: the loop flushes the answer instead.
-        assert!(!journal.before_dispatch(1, &rows(1), || false).unwrap());
+        assert!(!journal.before_dispatch(&Record::sending(1, &rows(1)), || false).unwrap());
         assert!(journal.has_unflushed());
         // It may go at once: its entry is written now, and the flush covers the answer too.
-        assert!(journal.before_dispatch(1, &rows(1), || true).unwrap());
+        assert!(journal.before_dispatch(&Record::sending(1, &rows(1)), || true).unwrap());
         assert!(!journal.has_unflushed());
         let recovered = read(&path).unwrap();
         assert_eq!(recovered.batches[&0].state, BatchState::Imported(Some(9)));

@@ -9,7 +9,8 @@
 //!
 //! A batch is settled from an earlier run's journal, counted by a dry run, or dispatched to a send task
 //! ([`Import::batch`], [`Import::dispatch`]), which waits for its turn in the rate, journals it, sends it and
-//! journals the answer ([`send_batch`]).
+//! journals the answer ([`send_batch`]). Reconciling, an uncertain batch is settled row by row from the
+//! task's call details instead, and its absent rows are sent again ([`reconciling`]).
 
 use std::collections::HashMap;
 use std::io;
@@ -21,13 +22,18 @@ use tokio::sync::mpsc;
 use tokio::task::{JoinError, JoinSet};
 
 use crate::batch::{Batch, Item};
-use crate::error::{BatchRows, Stop};
-use crate::journal::{self, Journal, JournalBatch, JournalFile, Record};
+use crate::error::Stop;
+use crate::journal::{self, BatchState, Journal, JournalBatch, JournalFile, Record};
 use crate::pace::Pace;
+use crate::reconcile::Listing;
+
+mod reconciling;
+
 use crate::send::{Sent, send};
 use crate::tally::{Progress, Tally};
 use crate::wire::Spares;
 use crate::{ImportError, ImportOptions, Summary};
+use reconciling::{reconcilable, reconcile_task};
 
 /// What a send task gives back: the batch's lines, how its request ended (`None`: the run stopped before
 /// the batch's turn came, and it was neither journaled nor sent), and whether its answer could not be
@@ -46,6 +52,8 @@ struct Import<'a, P> {
     journal: Option<Journal>,
     /// What an earlier run's journal recorded, by batch number (empty unless resuming).
     earlier: HashMap<u64, JournalBatch>,
+    /// The task's call details, when reconciling.
+    listing: Option<Arc<Listing>>,
     /// The number of the batch after the last one read.
     next_seq: u64,
     tally: Tally,
@@ -70,7 +78,15 @@ pub(crate) async fn run(
     check_paths(options)?;
     // The report's spool first: a report that cannot be written refuses the run before a journal exists
     // (one left behind would hold up the next run).
-    let tally = Tally::new(&options.task_id, options.dry_run, &options.report)?;
+    let mut tally = Tally::new(&options.task_id, options.dry_run, &options.report)?;
+    let pace = Arc::new(Pace::new(options.rate));
+    // Read what the task holds before the journal is touched: a listing that fails changes nothing.
+    let listing = match options.reconcile {
+        true => {
+            Some(Arc::new(reconcile_task(client, options, &pace, &mut tally).await.inspect_err(|_| tally.discard())?))
+        }
+        false => None,
+    };
     let (journal, earlier) = match options.dry_run {
         true => (None, HashMap::new()),
         false => open_journal(options).inspect_err(|_| tally.discard())?,
@@ -80,9 +96,10 @@ pub(crate) async fn run(
         options,
         journal,
         earlier,
+        listing,
         next_seq: 0,
         tally,
-        pace: Arc::new(Pace::new(options.rate)),
+        pace,
         spares,
         in_flight: JoinSet::new(),
         stopped: None,
@@ -229,7 +246,14 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
                 self.stop(Stop::InputChanged { seq: batch.seq, journaled: earlier.rows, now: rows });
                 return Ok(());
             }
-            if let Some(outcome) = earlier.state.outcome(self.options.resend_uncertain) {
+            let state = earlier.state.clone();
+            if let Some(listing) = self.listing.clone().filter(|_| reconcilable(&state)) {
+                return self.reconcile(batch, &listing);
+            }
+            if let BatchState::Reconciled { settlement, resend } = state {
+                return self.reconciled(batch, None, settlement, *resend);
+            }
+            if let Some(outcome) = state.outcome(self.options.resend_uncertain) {
                 self.tally.settle(&batch.lines, outcome)?;
                 self.spares.give(batch.encoded);
                 (self.progress)(self.tally.progress());
@@ -237,7 +261,10 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
             }
         }
         match self.journal.clone() {
-            Some(journal) => self.dispatch(batch, rows, journal),
+            Some(journal) => {
+                let entry = Record::sending(batch.seq, &rows);
+                self.dispatch(batch, entry, journal);
+            }
             None => {
                 self.tally.would_import(batch.lines.len());
                 self.spares.give(batch.encoded);
@@ -248,9 +275,9 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
 
     /// Hands `batch` to a send task (its entry journaled here when one flush can cover it and the answers
     /// waiting: see [`Journal::before_dispatch`]).
-    fn dispatch(&mut self, batch: Batch, rows: BatchRows, journal: Journal) {
+    fn dispatch(&mut self, batch: Batch, entry: Record, journal: Journal) {
         let pace = self.pace.clone();
-        let journaled = match journal.before_dispatch(batch.seq, &rows, || pace.try_now()) {
+        let journaled = match journal.before_dispatch(&entry, || pace.try_now()) {
             Ok(journaled) => journaled,
             Err(error) => return self.stop(Stop::JournalBeforeSending { error }),
         };
@@ -263,7 +290,7 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
             pace,
             stopping: self.stopping.clone(),
         };
-        self.in_flight.spawn(send_batch(task, batch, rows, journaled));
+        self.in_flight.spawn(send_batch(task, batch, entry, journaled));
     }
 
     fn unflushed(&self) -> bool {
@@ -311,10 +338,11 @@ struct Task {
     stopping: Arc<AtomicBool>,
 }
 
-/// Sends one batch in its turn — unless the run has stopped by then: journaled before it goes (unless the
-/// loop did it, `journaled`), its answer journaled after (flushed by the loop, or by the next batch's
+/// Sends one batch in its turn — unless the run has stopped by then: journaled (`entry`: `sending`, or
+/// `resending` for a reconciled batch's absent rows) before it goes (unless the loop did it, `journaled`),
+/// its answer journaled after (flushed by the loop, or by the next batch's
 /// entry).
-async fn send_batch(task: Task, batch: Batch, rows: BatchRows, journaled: bool) -> Done {
+async fn send_batch(task: Task, batch: Batch, entry: Record, journaled: bool) -> Done {
     let Batch { seq, lines, encoded, .. } = batch;
     if !journaled {
         task.pace.wait().await;
@@ -322,7 +350,7 @@ async fn send_batch(task: Task, batch: Batch, rows: BatchRows, journaled: bool) 
             task.spares.give(encoded);
             return Done { lines, sent: None, unjournaled: None };
         }
-        if let Err(error) = task.journal.sending(seq, &rows) {
+        if let Err(error) = task.journal.sending(&entry) {
             let sent = Some(Sent::Stopped(Stop::JournalBeforeSending { error }));
             return Done { lines, sent, unjournaled: None };
         }
