@@ -511,3 +511,23 @@ async fn a_roa_spec_leaves_aiccs_at_its_path_and_methods() {
     let statuses: Vec<u16> = emulator.calls_of("StartAiCallTask").iter().map(|c| c.status).collect();
     assert_eq!(statuses, [405, 404, 200]);
 }
+
+/// The ready client's paginator over a task's call details: every imported record once, a page of 7 at a
+/// time, the total ending the walk.
+#[tokio::test]
+async fn the_ready_client_walks_a_tasks_call_details() {
+    use futures_util::StreamExt as _;
+    let emulator = Emulator::new().access_key("k", "s").start_local().await.unwrap();
+    let client = client(&emulator, Credentials::new("k", "s"), SignatureVersion::V3);
+    let task = create_task(&client).await;
+    for prefix in ["a", "b"] {
+        let import =
+            client.import_task_number_datas(task.as_str(), DataType::Json).phone_number_list(records(prefix, 125));
+        import.send().await.unwrap();
+    }
+    let details: Vec<_> = client.query_ai_call_detail_page(task.as_str(), 0).page_size(7).items().collect().await;
+    let out_ids: Vec<String> = details.into_iter().map(|d| d.unwrap().out_id.unwrap()).collect();
+    let expected: Vec<String> = ["a", "b"].iter().flat_map(|p| (0..125).map(move |i| format!("{p}-{i}"))).collect();
+    assert_eq!(out_ids, expected, "in import order, each once");
+    assert_eq!(emulator.stats().requests, 1 + 2 + 250_u64.div_ceil(7), "one call a page, none after the last");
+}
