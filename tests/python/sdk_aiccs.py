@@ -16,6 +16,7 @@ import sys
 from alibabacloud_aiccs20191015 import models
 from alibabacloud_aiccs20191015.client import Client
 from alibabacloud_tea_openapi.utils_models import Config
+from recording import record_bodies
 
 
 def main(argv):
@@ -35,15 +36,7 @@ def main(argv):
     if v1:
         config.signature_algorithm = "v2"
     client = Client(config)
-    received = {}
-    call_api = client.call_api
-
-    def recording(params, request, runtime):
-        answer = call_api(params, request, runtime)
-        received["body"] = answer.get("body")
-        return answer
-
-    client.call_api = recording
+    received = record_bodies(client)
     try:
         if command == "create-task":
             answer = client.create_ai_call_task(models.CreateAiCallTaskRequest(

@@ -13,6 +13,7 @@ from alibabacloud_ecs20140526 import models
 from alibabacloud_ecs20140526.client import Client
 from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.runtime import RuntimeOptions
+from recording import record_bodies
 
 
 def calls():
@@ -37,15 +38,7 @@ def main(argv):
     config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=endpoint.split("://", 1)[-1],
                     protocol="http", region_id="cn-hangzhou")
     client = Client(config)
-    received = {}
-    call_api = client.call_api
-
-    def recording(params, request, runtime):
-        answer = call_api(params, request, runtime)
-        received["body"] = answer.get("body")
-        return answer
-
-    client.call_api = recording
+    received = record_bodies(client)
     for name, method, request in calls():
         received.clear()
         try:
