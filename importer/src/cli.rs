@@ -243,7 +243,7 @@ fn print_summary(summary: &Summary, options: &ImportOptions, elapsed: Duration) 
     }
     if summary.uncertain_count > summary.unsettled_count {
         println!(
-            "{} records may or may not have been imported: `--resume --reconcile` settles those with an outId from the task's records",
+            "{} records may or may not have been imported: `--resume --reconcile` settles them from the task's records (rows with an outId); `--resume --resend-uncertain` sends them again blindly",
             summary.uncertain_count - summary.unsettled_count
         );
     }

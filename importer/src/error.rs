@@ -71,12 +71,12 @@ pub enum ImportError {
         source: io::Error,
     },
     /// Reconciling could not read the task's call details, or cancel its doubles: nothing was settled.
-    #[error("reconcile: {what}: {error}")]
+    #[error("reconcile: {what}: {problem}")]
     Reconcile {
         /// What was being done.
         what: &'static str,
-        /// The service's answer, or why no answer came.
-        error: acsgen::Error,
+        /// What went wrong: the service's answer, why no answer came, or a listing that did not add up.
+        problem: String,
     },
     /// The run stopped part-way. What was done is in the summary and the report; once the cause is
     /// fixed, resuming finishes the import.

@@ -113,6 +113,14 @@ impl ImportOptions {
         if self.reconcile && !self.resume {
             return Err(ImportError::Options("reconciling needs resume".into()));
         }
+        if self.reconcile && self.resend_uncertain {
+            return Err(ImportError::Options(
+                "reconciling and resending uncertain batches blindly exclude each other".into(),
+            ));
+        }
+        if self.reconcile && self.dry_run {
+            return Err(ImportError::Options("a dry run sends nothing, and reconciling may resend and cancel".into()));
+        }
         if self.cancel_duplicates && !self.reconcile {
             return Err(ImportError::Options("cancelling duplicates needs reconcile".into()));
         }
@@ -137,5 +145,19 @@ mod tests {
         o.batch_size = 10;
         o.resend_uncertain = true;
         assert!(o.check().is_err());
+        let mut o = ImportOptions::new("t", "r.json");
+        o.reconcile = true;
+        assert!(o.check().unwrap_err().to_string().contains("reconciling needs resume"));
+        o.resume = true;
+        assert!(o.check().is_ok());
+        o.resend_uncertain = true;
+        assert!(o.check().unwrap_err().to_string().contains("exclude each other"));
+        o.resend_uncertain = false;
+        o.dry_run = true;
+        assert!(o.check().unwrap_err().to_string().contains("a dry run sends nothing"));
+        o.dry_run = false;
+        o.reconcile = false;
+        o.cancel_duplicates = true;
+        assert!(o.check().unwrap_err().to_string().contains("cancelling duplicates needs reconcile"));
     }
 }

@@ -62,15 +62,15 @@ pub struct ReconcileReport {
     pub last_line: u64,
     /// Records in the batch.
     pub records: usize,
-    /// Rows found in the task: imported.
+    /// Rows whose outId the task holds: imported (unless it holds them differently: see `differs`).
     pub found: usize,
-    /// Rows absent from the task: sent again (their outcome is counted as the resend's).
+    /// Rows absent from the task: sent again, in this run or an earlier one (their outcome is the resend's).
     pub resent: usize,
     /// Rows without an outId: they stay uncertain.
     pub unsettled: usize,
     /// The import batches the found rows arrived in.
     pub batch_ids: Vec<i64>,
-    /// Found rows the task holds differently from the input: (line, what differs).
+    /// Found rows the task holds differently from the input, left uncertain: (line, what differs).
     pub differs: Vec<(u64, String)>,
 }
 

@@ -1,9 +1,12 @@
 //! A task's call details — one per stored record, created at import — as `QueryAiCallDetailPage` finds
-//! them (by status, batch, outId, number, import time or ID, a page at a time), `CancelAiCallDetails`
-//! cancels them (by ID, or by batch and number), and `QueryAiCallTaskDetail` reads the task itself.
+//! them (by status, batch, outId, number, import time or ID, a page at a time) and `CancelAiCallDetails`
+//! cancels them (by ID, or by batch and number). Records are parsed only where a filter or a page needs
+//! them: listing a task of a million records reads each once.
 //!
 //! Nobody is called here: a detail is `0` (initialised) until its task starts and `1` (waiting for a call)
 //! after, so it is always "pending" (`Status=0`), and a filter on how a call went finds nothing.
+
+use std::collections::HashSet;
 
 use serde_json::{Map, Value, json};
 
@@ -16,7 +19,7 @@ struct Filter {
     out_id: Option<String>,
     number: Option<String>,
     imported: (Option<i64>, Option<i64>),
-    detail_ids: Option<Vec<i64>>,
+    detail_ids: Option<HashSet<i64>>,
     /// A filter on how a call went (time, result, intent, duration): no detail has been called.
     on_calls: bool,
 }
@@ -45,7 +48,7 @@ impl Filter {
         let detail_ids = match text("DetailIds") {
             None => None,
             Some(list) => Some(
-                serde_json::from_str::<Vec<i64>>(&list)
+                serde_json::from_str::<HashSet<i64>>(&list)
                     .map_err(|_| invalid("DetailIds must be a JSON array of integers.".into()))?,
             ),
         };
@@ -64,22 +67,34 @@ impl Filter {
         })
     }
 
-    fn matches(&self, batch: &Batch, detail_id: i64, record: &Map<String, Value>) -> bool {
-        let text = |key: &str| record.get(key).and_then(Value::as_str);
+    /// Whether the detail `detail_id` of `batch`, whose record is `raw` (compact JSON, parsed only when a
+    /// filter reads it), matches.
+    fn matches(&self, batch: &Batch, detail_id: i64, raw: &str) -> bool {
         let (from, to) = self.imported;
-        self.status == 0
+        let cheap = self.status == 0
             && !self.on_calls
             && self.batch_id.as_ref().is_none_or(|b| *b == batch.id.to_string())
-            && self.out_id.as_deref().is_none_or(|o| text("outId") == Some(o))
-            && self.number.as_deref().is_none_or(|n| text("calleeNumber") == Some(n))
             && from.is_none_or(|t| batch.imported_ms >= t)
             && to.is_none_or(|t| batch.imported_ms <= t)
-            && self.detail_ids.as_ref().is_none_or(|ids| ids.contains(&detail_id))
+            && self.detail_ids.as_ref().is_none_or(|ids| ids.contains(&detail_id));
+        if !cheap || (self.out_id.is_none() && self.number.is_none()) {
+            return cheap;
+        }
+        let record = parsed(raw);
+        let text = |key: &str| record.get(key).and_then(Value::as_str);
+        self.out_id.as_deref().is_none_or(|o| text("outId") == Some(o))
+            && self.number.as_deref().is_none_or(|n| text("calleeNumber") == Some(n))
     }
 }
 
+/// A stored record (compact JSON the store wrote).
+fn parsed(raw: &str) -> Map<String, Value> {
+    serde_json::from_str(raw).unwrap_or_default()
+}
+
 /// A detail as the service lists it.
-fn detail(task_id: &str, task: &Task, batch: &Batch, detail_id: i64, record: &Map<String, Value>) -> Value {
+fn detail(task_id: &str, task: &Task, batch: &Batch, detail_id: i64, raw: &str) -> Value {
+    let record = parsed(raw);
     let options: Map<String, Value> = record
         .iter()
         .filter(|(k, _)| *k != "calleeNumber" && *k != "outId")
@@ -102,11 +117,13 @@ fn detail(task_id: &str, task: &Task, batch: &Batch, detail_id: i64, record: &Ma
 }
 
 /// A whole number of at least 1, or `default` when absent.
+/// A whole number from 1 to the int32 maximum (what the spec's `PageNo` and `PageSize` are), or `default`
+/// when absent.
 fn at_least_one(get: Get<'_, '_>, name: &str, default: i64) -> Result<usize, Outcome> {
     match integer(get, name)? {
         None => Ok(default as usize),
-        Some(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
-        Some(_) => Err(invalid(format!("{name} must be at least 1."))),
+        Some(n) if (1..=i64::from(i32::MAX)).contains(&n) => Ok(n as usize),
+        Some(_) => Err(invalid(format!("{name} must be from 1 to {}.", i32::MAX))),
     }
 }
 
@@ -123,17 +140,17 @@ impl Store {
         let Some(task) = inner.tasks.get(task_id) else { return no_task(task_id) };
         let skip = (page_no - 1).saturating_mul(page_size);
         let (mut list, mut total) = (Vec::new(), 0usize);
-        // By outId, through the task's index: a reconcile asks once per record.
+        // By outId, through the task's index: a lookup per record stays cheap however big the task.
         let details: Box<dyn Iterator<Item = _>> = match &filter.out_id {
             Some(out_id) => Box::new(task.with_out_id(out_id)),
             None => Box::new(task.details()),
         };
-        for (batch, detail_id, record) in details {
-            if task.cancelled.contains(&detail_id) || !filter.matches(batch, detail_id, &record) {
+        for (batch, detail_id, raw) in details {
+            if task.cancelled.contains(&detail_id) || !filter.matches(batch, detail_id, raw) {
                 continue;
             }
             if total >= skip && list.len() < page_size {
-                list.push(detail(task_id, task, batch, detail_id, &record));
+                list.push(detail(task_id, task, batch, detail_id, raw));
             }
             total += 1;
         }
@@ -160,13 +177,17 @@ impl Store {
         let mut inner = self.lock();
         let Some(task) = inner.tasks.get_mut(task_id) else { return no_task(task_id) };
         let wanted: Vec<(String, Option<i64>)> = match &ids {
-            Some(ids) => ids.iter().map(|id| (id.clone(), task.live_detail(id))).collect(),
+            Some(ids) => {
+                let mut seen = HashSet::new();
+                ids.iter().filter(|id| seen.insert(id.as_str())).map(|id| (id.clone(), task.live_detail(id))).collect()
+            }
             None => task
                 .details()
-                .filter(|(b, id, record)| {
+                .filter(|(b, id, raw)| {
                     Some(b.id.to_string().as_str()) == batch
                         && !task.cancelled.contains(id)
                         && numbers.as_ref().is_none_or(|n| {
+                            let record = parsed(raw);
                             record.get("calleeNumber").and_then(Value::as_str).is_some_and(|c| n.iter().any(|x| x == c))
                         })
                 })
@@ -184,53 +205,27 @@ impl Store {
         Outcome::Data(json!({"TotalCount": wanted.len(), "SucceedCount": succeeded, "FailedCount": failed.len(),
                              "FailedDetails": failed, "ResultCode": "OK"}))
     }
-
-    /// `QueryAiCallTaskDetail`: the task's settings as created.
-    pub(super) fn task_detail(&self, get: Get<'_, '_>) -> Outcome {
-        let Some(task_id) = get("TaskId").filter(|t| !t.is_empty()) else { return missing("TaskId") };
-        let inner = self.lock();
-        let Some(task) = inner.tasks.get(task_id) else { return no_task(task_id) };
-        let setting = |name: &str| task.settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-        let strings =
-            |name: &str| serde_json::from_str::<Vec<String>>(setting(name).unwrap_or("[]")).unwrap_or_default();
-        let times: Vec<Value> = strings("CallTime")
-            .iter()
-            .map(|t| {
-                let (from, to) = t.split_once('-').unwrap_or((t, ""));
-                json!({"StartTime": from, "EndTime": to})
-            })
-            .collect();
-        Outcome::Data(json!({
-            "TaskId": task_id, "TaskName": setting("TaskName"), "AgentId": setting("AgentId"),
-            "StartType": setting("StartType"), "CallerNumber": setting("VirtualNumber"),
-            "CallDays": strings("CallDay"), "CallTimes": times.clone(), "CallableTimes": times,
-            "RetryEnable": setting("MissCallRetry") == Some("true"),
-        }))
-    }
 }
 
 impl Task {
-    /// Every detail in import order: its batch, ID and record.
-    fn details(&self) -> impl Iterator<Item = (&Batch, i64, Map<String, Value>)> {
-        self.batches.iter().flat_map(|batch| {
-            (batch.first_detail..).zip(&batch.records).map(move |(id, record)| {
-                let record = serde_json::from_str(record).unwrap_or_default();
-                (batch, id, record)
-            })
-        })
+    /// Every detail in import order: its batch, ID and record (as stored: compact JSON).
+    fn details(&self) -> impl Iterator<Item = (&Batch, i64, &str)> {
+        self.batches
+            .iter()
+            .flat_map(|batch| (batch.first_detail..).zip(&batch.records).map(move |(id, r)| (batch, id, &**r)))
     }
 
     /// The detail `id`: its batch and record.
-    fn detail(&self, id: i64) -> Option<(&Batch, i64, Map<String, Value>)> {
+    fn detail(&self, id: i64) -> Option<(&Batch, i64, &str)> {
         // Batches hold consecutive detail IDs, in import order.
         let at = self.batches.partition_point(|b| b.first_detail <= id).checked_sub(1)?;
         let batch = &self.batches[at];
         let record = batch.records.get(usize::try_from(id - batch.first_detail).ok()?)?;
-        Some((batch, id, serde_json::from_str(record).unwrap_or_default()))
+        Some((batch, id, record))
     }
 
     /// The details whose record has this `outId`, in import order.
-    fn with_out_id<'t>(&'t self, out_id: &str) -> impl Iterator<Item = (&'t Batch, i64, Map<String, Value>)> + 't {
+    fn with_out_id<'t>(&'t self, out_id: &str) -> impl Iterator<Item = (&'t Batch, i64, &'t str)> + 't {
         let ids = self.by_out_id.get(out_id).map(Vec::as_slice).unwrap_or_default();
         ids.iter().filter_map(|id| self.detail(*id))
     }

@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 /// The API version served.
 pub const VERSION: &str = "2019-10-15";
@@ -182,6 +182,29 @@ impl Store {
         inner.next_task += 1;
         inner.tasks.insert(id.to_string(), Task::default());
         id
+    }
+
+    /// `QueryAiCallTaskDetail`: the task's settings as created.
+    fn task_detail<'p>(&self, get: &dyn Fn(&str) -> Option<&'p str>) -> Outcome {
+        let Some(task_id) = get("TaskId").filter(|t| !t.is_empty()) else { return missing("TaskId") };
+        let inner = self.lock();
+        let Some(task) = inner.tasks.get(task_id) else { return no_task(task_id) };
+        let setting = |name: &str| task.settings.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let strings =
+            |name: &str| serde_json::from_str::<Vec<String>>(setting(name).unwrap_or("[]")).unwrap_or_default();
+        let times: Vec<Value> = strings("CallTime")
+            .iter()
+            .map(|t| {
+                let (from, to) = t.split_once('-').unwrap_or((t, ""));
+                json!({"StartTime": from, "EndTime": to})
+            })
+            .collect();
+        Outcome::Data(json!({
+            "TaskId": task_id, "TaskName": setting("TaskName"), "AgentId": setting("AgentId"),
+            "StartType": setting("StartType"), "CallerNumber": setting("VirtualNumber"),
+            "CallDays": strings("CallDay"), "CallTimes": times.clone(), "CallableTimes": times,
+            "RetryEnable": setting("MissCallRetry") == Some("true"),
+        }))
     }
 
     /// `StartAiCallTask` (`started`) and `StopAiCallTask`.
@@ -445,5 +468,15 @@ mod tests {
         assert_eq!(refused(&[("TaskId", &task), ("Status", "7")]), "InvalidParameter");
         assert_eq!(refused(&[("TaskId", "nope"), ("Status", "0")]), "TaskNotExist");
         assert_eq!(refused(&[("TaskId", &task), ("Status", "0"), ("PageNo", "0")]), "InvalidParameter");
+        assert_eq!(refused(&[("TaskId", &task), ("Status", "0"), ("PageSize", "2147483648")]), "InvalidParameter");
+        let first_id = query(&store, &with(&[("OutId", "a")]))["List"][0]["DetailId"].as_str().unwrap().to_owned();
+        let twice = format!(r#"["{first_id}", "{first_id}"]"#);
+        let again =
+            data(store.call("CancelAiCallDetails", VERSION, &params(&[("TaskId", &task), ("DetailIdList", &twice)])));
+        assert_eq!(
+            (again["TotalCount"].as_u64(), again["SucceedCount"].as_u64()),
+            (Some(1), Some(1)),
+            "a repeated ID counts once"
+        );
     }
 }

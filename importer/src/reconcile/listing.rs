@@ -8,8 +8,23 @@ use acsgen::aiccs::{CallDetail, Client};
 
 use crate::pace::Pace;
 
-/// Details a listing page holds.
+/// Details a listing page asks for (the service may give fewer: pages are read until one is empty or the
+/// stated total is reached).
 pub(crate) const PAGE_SIZE: i32 = 100;
+
+/// How many times a status is listed before a listing that does not add up is refused.
+pub(crate) const TRIES: u32 = 3;
+
+/// Why the task's details could not be listed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ListingError {
+    /// A request failed.
+    #[error("{0}")]
+    Service(acsgen::Error),
+    /// The pages never added up to the stated total.
+    #[error("the details of status {status} came to {listed} of the {total} the service stated, {TRIES} times")]
+    Incomplete { status: i32, listed: usize, total: i64 },
+}
 
 /// One call detail, as much of it as reconciling reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,30 +55,62 @@ pub(crate) struct Double {
 }
 
 impl Listing {
-    /// Lists every detail of `task_id`, whatever its status, each request in its turn of `pace`.
-    pub(crate) async fn fetch(client: &Client, task_id: &str, pace: &Pace) -> Result<Self, acsgen::Error> {
+    /// Lists every detail of `task_id`, whatever its status, each request in its turn of `pace`. A status
+    /// whose pages do not add up to the total the service states (details moving between statuses while
+    /// they are listed) is listed again, up to [`TRIES`] times, then refused: settling from a listing
+    /// that misses details would send their rows again.
+    pub(crate) async fn fetch(client: &Client, task_id: &str, pace: &Pace) -> Result<Self, ListingError> {
         let mut listing = Listing::default();
         let mut seen = HashSet::new();
         for status in 0..=2 {
-            for page_no in 1.. {
-                pace.wait().await;
-                let call = client.query_ai_call_detail_page(task_id, status).page_no(page_no).page_size(PAGE_SIZE);
-                let answer = call.send().await?;
-                listing.calls += 1;
-                let (list, total) = answer.data.map_or((Vec::new(), None), |page| (page.list, page.total));
-                let count = list.len();
-                // A detail whose status changed between pages may be listed twice.
-                for detail in list.into_iter().filter(|d| d.detail_id.as_ref().is_none_or(|id| seen.insert(id.clone())))
-                {
-                    listing.add(detail);
+            let mut tries = 0;
+            let details = loop {
+                let (details, total) = listing.status(client, task_id, status, pace).await?;
+                match total {
+                    Some(total) if details.len() as i64 != total => {
+                        tries += 1;
+                        if tries == TRIES {
+                            return Err(ListingError::Incomplete { status, listed: details.len(), total });
+                        }
+                    }
+                    _ => break details,
                 }
-                let listed = i64::from(page_no) * i64::from(PAGE_SIZE);
-                if count < PAGE_SIZE as usize || total.is_some_and(|total| listed >= total) {
-                    break;
-                }
+            };
+            for detail in details.into_iter().filter(|d| d.detail_id.as_ref().is_none_or(|id| seen.insert(id.clone())))
+            {
+                listing.add(detail);
             }
         }
         Ok(listing)
+    }
+
+    /// The details of one status, page by page until an empty page or the stated total; and that total.
+    async fn status(
+        &mut self,
+        client: &Client,
+        task_id: &str,
+        status: i32,
+        pace: &Pace,
+    ) -> Result<(Vec<CallDetail>, Option<i64>), ListingError> {
+        let (mut details, mut total) = (Vec::new(), None);
+        let mut ids = HashSet::new();
+        for page_no in 1.. {
+            pace.wait().await;
+            let call = client.query_ai_call_detail_page(task_id, status).page_no(page_no).page_size(PAGE_SIZE);
+            let answer = call.send().await.map_err(ListingError::Service)?;
+            self.calls += 1;
+            let (list, stated) = answer.data.map_or((Vec::new(), None), |page| (page.list, page.total));
+            total = stated.or(total);
+            if list.is_empty() {
+                break;
+            }
+            // By detail ID: a page that shifted under a change of status repeats some.
+            details.extend(list.into_iter().filter(|d| d.detail_id.as_ref().is_none_or(|id| ids.insert(id.clone()))));
+            if total.is_some_and(|total| details.len() as i64 >= total) {
+                break;
+            }
+        }
+        Ok((details, total))
     }
 
     fn add(&mut self, detail: CallDetail) {

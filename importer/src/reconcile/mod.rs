@@ -16,13 +16,15 @@ use serde_json::{Map, Value};
 
 pub(crate) use listing::{Detail, Listing};
 
-/// A row found in the task.
+/// A row whose outId the task holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Found {
+    /// The row's input line.
     pub(crate) line: u64,
     /// The batch it arrived in (its earliest import, when there are several).
     pub(crate) batch_id: Option<i64>,
-    /// What the task holds differently from the input (the number, the call variables).
+    /// What the task holds differently from the input (the number, the call variables): then the row is
+    /// not taken as imported — something else holds its outId — and stays uncertain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) differs: Option<String>,
 }
@@ -30,8 +32,11 @@ pub(crate) struct Found {
 /// How reconciling settled one uncertain batch, row by row (by input line).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Settlement {
+    /// Rows whose outId the task holds.
     pub(crate) found: Vec<Found>,
+    /// Rows whose outId the task does not hold: to be sent again.
     pub(crate) absent: Vec<u64>,
+    /// Rows without an outId: they stay uncertain.
     pub(crate) unsettled: Vec<u64>,
 }
 
@@ -47,8 +52,12 @@ pub(crate) fn records(encoded: &[u8]) -> Result<Vec<Map<String, Value>>, String>
     serde_json::from_str(&json).map_err(|e| format!("a batch body that is not an array of records: {e}"))
 }
 
-/// Settles the rows on `lines` (whose records are `records`) from what `listing` says the task holds.
-pub(crate) fn settle(listing: &Listing, lines: &[u64], records: &[Map<String, Value>]) -> Settlement {
+/// Settles the rows on `lines` (whose records are `records`, as many) from what `listing` says the task
+/// holds.
+pub(crate) fn settle(listing: &Listing, lines: &[u64], records: &[Map<String, Value>]) -> Result<Settlement, String> {
+    if lines.len() != records.len() {
+        return Err(format!("the batch has {} lines and {} records", lines.len(), records.len()));
+    }
     let mut settlement = Settlement::default();
     for (&line, record) in lines.iter().zip(records) {
         let Some(out_id) = record.get("outId").and_then(Value::as_str).filter(|o| !o.is_empty()) else {
@@ -65,7 +74,7 @@ pub(crate) fn settle(listing: &Listing, lines: &[u64], records: &[Map<String, Va
             }
         }
     }
-    settlement
+    Ok(settlement)
 }
 
 /// What `detail` holds differently from `record`: its number, its call variables.
@@ -86,7 +95,8 @@ fn differences(record: &Map<String, Value>, detail: &Detail) -> Option<String> {
     (!what.is_empty()).then(|| format!("the task holds other {}", what.join(" and ")))
 }
 
-/// The wire form of the records at `positions`: what sending some of a batch's rows again sends.
+/// The wire form of the records at `positions`: what sending some of a batch's rows again sends. (Each
+/// record's members come out in serde_json's order, sorted; the service reads them by name.)
 pub(crate) fn subset(records: &[Map<String, Value>], positions: &[usize]) -> Vec<u8> {
     let chosen: Vec<&Map<String, Value>> = positions.iter().filter_map(|&i| records.get(i)).collect();
     let mut out = b"PhoneNumberList=".to_vec();

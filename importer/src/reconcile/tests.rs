@@ -24,7 +24,8 @@ fn rows_settle_as_found_absent_or_unsettled() {
         record(json!({"calleeNumber": "102"})),
         record(json!({"calleeNumber": "103", "outId": "c", "age": "3"})),
     ];
-    let settlement = settle(&listing, &[2, 3, 4, 5], &records);
+    let settlement = settle(&listing, &[2, 3, 4, 5], &records).unwrap();
+    assert!(settle(&listing, &[2, 3], &records).is_err(), "as many lines as records");
     assert_eq!(
         settlement,
         Settlement {

@@ -12,6 +12,8 @@
 //! journals the answer ([`send_batch`]). Reconciling, an uncertain batch is settled row by row from the
 //! task's call details instead, and its absent rows are sent again ([`reconciling`]).
 
+mod reconciling;
+
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
@@ -26,9 +28,6 @@ use crate::error::Stop;
 use crate::journal::{self, BatchState, Journal, JournalBatch, JournalFile, Record};
 use crate::pace::Pace;
 use crate::reconcile::Listing;
-
-mod reconciling;
-
 use crate::send::{Sent, send};
 use crate::tally::{Progress, Tally};
 use crate::wire::Spares;
@@ -80,16 +79,17 @@ pub(crate) async fn run(
     // (one left behind would hold up the next run).
     let mut tally = Tally::new(&options.task_id, options.dry_run, &options.report)?;
     let pace = Arc::new(Pace::new(options.rate));
-    // Read what the task holds before the journal is touched: a listing that fails changes nothing.
+    let (journal, earlier) = match options.dry_run {
+        true => (None, HashMap::new()),
+        false => open_journal(options).inspect_err(|_| tally.discard())?,
+    };
+    // Only once the journal is known to be this import's: the task's details are read (and doubles
+    // cancelled) before anything of it is settled.
     let listing = match options.reconcile {
         true => {
             Some(Arc::new(reconcile_task(client, options, &pace, &mut tally).await.inspect_err(|_| tally.discard())?))
         }
         false => None,
-    };
-    let (journal, earlier) = match options.dry_run {
-        true => (None, HashMap::new()),
-        false => open_journal(options).inspect_err(|_| tally.discard())?,
     };
     let mut import = Import {
         client,

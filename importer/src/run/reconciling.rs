@@ -3,7 +3,7 @@
 //! uncertain is settled row by row from that listing, the settlement journaled, and its absent rows sent
 //! again as one batch — or, when a journal already holds the settlement, settled as it says.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use acsgen::aiccs::Client;
@@ -41,28 +41,42 @@ pub(super) async fn reconcile_task(
 ) -> Result<Listing, ImportError> {
     let listing = Listing::fetch(client, &options.task_id, pace)
         .await
-        .map_err(|error| ImportError::Reconcile { what: "listing the task's call details", error })?;
+        .map_err(|e| ImportError::Reconcile { what: "listing the task's call details", problem: e.to_string() })?;
     let doubles = listing.doubles();
     let extra: Vec<String> = doubles.iter().flat_map(|d| d.extra.iter().map(|e| e.detail_id.clone())).collect();
-    let cancel = options.cancel_duplicates && !extra.is_empty();
-    if cancel {
-        for chunk in extra.chunks(CANCEL_CHUNK) {
-            pace.wait().await;
-            let call = client.cancel_ai_call_details(options.task_id.as_str()).detail_id_list(chunk.to_vec());
-            call.send().await.map_err(|error| ImportError::Reconcile { what: "cancelling doubled details", error })?;
-        }
-    }
+    let failed = match options.cancel_duplicates && !extra.is_empty() {
+        true => Some(cancel(client, &options.task_id, &extra, pace).await?),
+        false => None,
+    };
     let reports = doubles
         .into_iter()
-        .map(|d| DoubleReport {
-            out_id: d.out_id,
-            kept_detail_id: d.kept.detail_id,
-            extra_detail_ids: d.extra.into_iter().map(|e| e.detail_id).collect(),
-            cancelled: cancel,
+        .map(|d| {
+            let cancelled =
+                failed.as_ref().is_some_and(|failed| d.extra.iter().all(|e| !failed.contains(&e.detail_id)));
+            DoubleReport {
+                out_id: d.out_id,
+                kept_detail_id: d.kept.detail_id,
+                extra_detail_ids: d.extra.into_iter().map(|e| e.detail_id).collect(),
+                cancelled,
+            }
         })
         .collect();
     tally.doubles(reports);
     Ok(listing)
+}
+
+/// Cancels the details `ids`, [`CANCEL_CHUNK`] a request; the IDs the service could not cancel.
+async fn cancel(client: &Client, task_id: &str, ids: &[String], pace: &Pace) -> Result<HashSet<String>, ImportError> {
+    let mut failed = HashSet::new();
+    for chunk in ids.chunks(CANCEL_CHUNK) {
+        pace.wait().await;
+        let answer = client.cancel_ai_call_details(task_id).detail_id_list(chunk.to_vec()).send().await;
+        let answer = answer
+            .map_err(|e| ImportError::Reconcile { what: "cancelling doubled details", problem: e.to_string() })?;
+        let refused = answer.data.map(|d| d.failed_details).unwrap_or_default();
+        failed.extend(refused.keys().cloned());
+    }
+    Ok(failed)
 }
 
 impl<P: FnMut(&Progress) + Send> Import<'_, P> {
@@ -76,7 +90,13 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
                 return self.tally.settle(&batch.lines, outcome);
             }
         };
-        let settlement = reconcile::settle(listing, &batch.lines, &records);
+        let settlement = match reconcile::settle(listing, &batch.lines, &records) {
+            Ok(settlement) => settlement,
+            Err(problem) => {
+                let outcome = Outcome::Uncertain(format!("cannot be reconciled: {problem}"));
+                return self.tally.settle(&batch.lines, outcome);
+            }
+        };
         if let Some(Err(error)) = self.journal.as_ref().map(|j| j.reconciled(batch.seq, &settlement)) {
             self.stop(Stop::JournalBeforeSending { error });
             return Ok(());
@@ -84,8 +104,9 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
         self.reconciled(batch, Some(records), settlement, BatchState::NotSent)
     }
 
-    /// Applies a batch's `settlement`: found rows imported (by the batch they arrived in), unsettled ones
-    /// uncertain, absent ones as their resend stands — sent now when it never was.
+    /// Applies a batch's `settlement`: found rows imported (by the batch they arrived in; one the task
+    /// holds differently stays uncertain), unsettled ones uncertain, absent ones as their resend stands —
+    /// sent now when it never was.
     pub(super) fn reconciled(
         &mut self,
         batch: Batch,
@@ -95,7 +116,13 @@ impl<P: FnMut(&Progress) + Send> Import<'_, P> {
     ) -> Result<(), ImportError> {
         let mut by_batch: BTreeMap<Option<i64>, Vec<u64>> = BTreeMap::new();
         for found in &settlement.found {
-            by_batch.entry(found.batch_id).or_default().push(found.line);
+            match &found.differs {
+                None => by_batch.entry(found.batch_id).or_default().push(found.line),
+                Some(what) => {
+                    let reason = format!("its outId is in the task, but {what} than the input: not taken as imported");
+                    self.tally.settle(&[found.line], Outcome::Uncertain(reason))?;
+                }
+            }
         }
         for (batch_id, lines) in &by_batch {
             self.tally.settle(lines, Outcome::Imported(*batch_id))?;
