@@ -211,3 +211,29 @@ async fn doubles_are_reported_and_cancelled_only_when_asked() {
         assert!(twin.cancelled && twin.detail_id > callee.detail_id);
     }
 }
+
+/// A service whose pages never add up to the total it states (here: one that ignores the page number) is
+/// listed three times, then the reconcile stops, saying so, before anything is settled or sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listing_that_does_not_add_up_stops_the_reconcile() {
+    let dir = scratch("short-listing");
+    write_input(&dir.join("callees.csv"), 500, 0);
+    let emulator = Emulator::new().access_key("rec", "rec-secret").start_local().await.unwrap();
+    let task = emulator.create_task();
+    let output = run(importer(&emulator, &dir, &task, &[])).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    let page = serde_json::json!({"Code": "OK", "Success": true, "Data": {"Total": 1000, "PageNo": 1, "PageSize": 100,
+        "List": [{"DetailId": "1", "OutId": "row-0", "BatchId": "5"}, {"DetailId": "2", "OutId": "row-1", "BatchId": "5"}]}});
+    emulator.stub("QueryAiCallDetailPage", vec![acsgen_emulator::Scripted::body(page); 6]);
+    let output = run(importer(&emulator, &dir, &task, &["--resume", "--reconcile"])).await;
+    let shown = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("reconcile: listing the task's call details: the details of status 0 came to 2 of the 1000"),
+        "{shown}"
+    );
+    assert_eq!(emulator.calls_of("QueryAiCallDetailPage").len(), 6, "three tries of two pages, no more");
+    assert!(
+        emulator.calls_of("ImportTaskNumberDatas").len() == 3 && emulator.calls_of("CancelAiCallDetails").is_empty()
+    );
+}

@@ -84,7 +84,8 @@ impl Listing {
         Ok(listing)
     }
 
-    /// The details of one status, page by page until an empty page or the stated total; and that total.
+    /// The details of one status, page by page until an empty page, a page of nothing new, or the stated
+    /// total; and that total.
     async fn status(
         &mut self,
         client: &Client,
@@ -105,8 +106,10 @@ impl Listing {
                 break;
             }
             // By detail ID: a page that shifted under a change of status repeats some.
+            let before = details.len();
             details.extend(list.into_iter().filter(|d| d.detail_id.as_ref().is_none_or(|id| ids.insert(id.clone()))));
-            if total.is_some_and(|total| details.len() as i64 >= total) {
+            // A page of nothing new (a service that ignores the page number) ends the walk, not loops it.
+            if details.len() == before || total.is_some_and(|total| details.len() as i64 >= total) {
                 break;
             }
         }
