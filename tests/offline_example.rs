@@ -11,7 +11,7 @@ pub mod lists {}
 
 /// The code under test: counts the things, fifty a page.
 async fn count_things(client: &lists::Client) -> Result<usize, acsgen::Error> {
-    let mut things = std::pin::pin!(client.list_things().max_results(50).items());
+    let mut things = client.list_things().max_results(50).items();
     let mut count = 0;
     while let Some(thing) = things.next().await {
         thing?;

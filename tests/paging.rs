@@ -133,6 +133,22 @@ async fn items_walk_every_listing_once_in_as_many_calls_as_pages() {
     }
 }
 
+/// The streams are `Unpin`: `next()` in a loop, as users write it, without pinning.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_streams_are_walked_with_next_as_they_are() {
+    let (endpoint, _) = server(Tokens::Honest).await;
+    let client = client(&endpoint);
+    let mut things = client.list_things().max_results(100).items();
+    let mut count = 0;
+    while let Some(thing) = things.next().await {
+        assert_eq!(thing.unwrap().id, Some(count));
+        count += 1;
+    }
+    assert_eq!(count, ITEMS);
+    let mut pages = client.describe_things().page_number(5).page_size(100).pages();
+    assert!(pages.next().await.is_some() && pages.next().await.is_some() && pages.next().await.is_none());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn pages_start_where_the_call_says() {
     let (endpoint, calls) = server(Tokens::Honest).await;

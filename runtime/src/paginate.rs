@@ -91,18 +91,20 @@ impl Pager {
 /// The pages of a listing as an async stream: `fetch` sends the request for a cursor (through the client,
 /// with its retries) and `seen` reads what a page said. The stream ends after the last page, or with an
 /// error: a failed call, or — after the page that carried it — a token the service gave already.
+///
+/// The stream is boxed, so it is `Unpin`: a caller can `next()` it in a loop without pinning it first.
 pub fn pages<T, F, Fut>(
     action: &'static str,
     pager: Pager,
     fetch: F,
     seen: fn(&T) -> PageSeen,
-) -> impl Stream<Item = Result<T, Error>>
+) -> impl Stream<Item = Result<T, Error>> + Unpin
 where
     F: FnMut(Cursor) -> Fut,
     Fut: Future<Output = Result<T, Error>>,
 {
     let state = Walk::Next { cursor: pager.first(), pager, fetch, read: 0 };
-    futures_util::stream::unfold(state, move |state| async move {
+    Box::pin(futures_util::stream::unfold(state, move |state| async move {
         let (cursor, mut pager, mut fetch, read) = match state {
             Walk::Next { cursor, pager, fetch, read } => (cursor, pager, fetch, read),
             Walk::Failed(error) => return Some((Err(error), Walk::Done)),
@@ -119,15 +121,15 @@ where
             Err(reason) => Walk::Failed(Error::Paging { action, page: read, reason }),
         };
         Some((Ok(page), next))
-    })
+    }))
 }
 
 /// The items of a listing, page after page: `list` takes each page's list out of its answer. An error ends
-/// the stream after the items before it.
+/// the stream after the items before it. `Unpin`, as the pages are.
 pub fn items<T, I>(
-    pages: impl Stream<Item = Result<T, Error>>,
+    pages: impl Stream<Item = Result<T, Error>> + Unpin,
     list: fn(T) -> Vec<I>,
-) -> impl Stream<Item = Result<I, Error>> {
+) -> impl Stream<Item = Result<I, Error>> + Unpin {
     use futures_util::StreamExt as _;
     pages.flat_map(move |page| {
         let items: Vec<Result<I, Error>> = match page {

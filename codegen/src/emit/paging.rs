@@ -33,13 +33,13 @@ pub fn paginators(w: &mut Writer<'_>, op: &Op, paged: &Paged, home: Home) {
         &[
             format!("Every page of the listing from this call's parameters on, as an async stream of answers: one `{}` call a page, each retried as the configuration allows, until the last page (or the first error, which ends the stream).", op.action),
             String::new(),
-            "A page size set on the call is honoured.".into(),
+            "A page size set on the call is honoured. The stream is `Unpin`: `next()` it in a loop as it is.".into(),
         ],
         "",
     );
     let _ = writeln!(
         w.out,
-        "pub fn pages(self) -> impl {stream}<Item = {RESULT}<{response}, {rt}::Error>> + 'c {{ let (client, request) = (self.client, self.request); let pager = {pager}; \
+        "pub fn pages(self) -> impl {stream}<Item = {RESULT}<{response}, {rt}::Error>> + ::core::marker::Unpin + 'c {{ let (client, request) = (self.client, self.request); let pager = {pager}; \
          {rt}::paginate::pages({}, pager, move |cursor| {{ let mut request = request.clone(); {set} async move {{ client.send(&request).await }} }}, \
          |page: &{response}| {rt}::paginate::PageSeen {{ {seen} items: {}.map_or(0, |l| l.len()) }}) }}",
         lit(&op.action),
@@ -51,7 +51,7 @@ pub fn paginators(w: &mut Writer<'_>, op: &Op, paged: &Paged, home: Home) {
     );
     let _ = writeln!(
         w.out,
-        "pub fn items(self) -> impl {stream}<Item = {RESULT}<{item}, {rt}::Error>> + 'c {{ {rt}::paginate::items(self.pages(), |page: {response}| -> {VEC}<{item}> {{ {}.unwrap_or_default() }}) }}",
+        "pub fn items(self) -> impl {stream}<Item = {RESULT}<{item}, {rt}::Error>> + ::core::marker::Unpin + 'c {{ {rt}::paginate::items(self.pages(), |page: {response}| -> {VEC}<{item}> {{ {}.unwrap_or_default() }}) }}",
         by_value("page", &paged.list),
     );
 }
