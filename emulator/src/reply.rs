@@ -75,11 +75,11 @@ pub fn scripted(product: &str, request_id: &str, answer: Scripted) -> Response<B
     }
 }
 
-/// Throttling: HTTP 429 with `x-acs-retry-after` (milliseconds).
-pub fn throttled(request_id: &str, retry_after_ms: u64) -> Response<Body> {
+/// Throttling from `product`'s endpoint: HTTP 429 with `x-acs-retry-after` (milliseconds).
+pub fn throttled(product: &str, request_id: &str, retry_after_ms: u64) -> Response<Body> {
     let body = json!({
         "RequestId": request_id,
-        "HostId": "aiccs.aliyuncs.com",
+        "HostId": format!("{}.aliyuncs.com", product.to_ascii_lowercase()),
         "Code": "Throttling.User",
         "Message": "Request was denied due to user flow control.",
     });

@@ -368,7 +368,7 @@ fn dispatch(
     }
     if draw(shared, faults.throttle) {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
-        return Ok(reply::throttled(request_id, RETRY_AFTER_MS));
+        return Ok(reply::throttled(&product, request_id, RETRY_AFTER_MS));
     }
     if draw(shared, faults.server_error) {
         shared.counters.server_errors.fetch_add(1, Ordering::Relaxed);

@@ -248,8 +248,8 @@ fn string(name: &str, text: &str, schema: &Schema) -> Result<(), Refusal> {
     if let Some(min) = schema.min_length.filter(|min| chars < *min) {
         return Err(invalid(name, format_args!("it has {chars} characters, fewer than {min}")));
     }
-    match schema.pattern.as_deref().map(regex_lite::Regex::new) {
-        Some(Ok(pattern)) if !pattern.is_match(text) => {
+    match schema.pattern.as_deref() {
+        Some(pattern) if !matches_pattern(pattern, text) => {
             Err(invalid(name, format_args!("it does not match `{pattern}`")))
         }
         _ => Ok(()),
@@ -306,4 +306,20 @@ fn shown(bound: Bound) -> String {
 /// At most 64 characters of a value, for a message.
 fn cut(text: &str) -> String {
     crate::params::shown(text)
+}
+
+/// Whether `text` matches `pattern` (a pattern that does not compile matches everything: the reader
+/// refuses invalid patterns, so none reaches here). Compiled patterns are kept, a few hundred at most:
+/// compiling one costs far more than matching it.
+fn matches_pattern(pattern: &str, text: &str) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, Mutex};
+    static COMPILED: LazyLock<Mutex<HashMap<String, Option<regex_lite::Regex>>>> = LazyLock::new(Default::default);
+    const KEPT: usize = 512;
+    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+    if compiled.len() >= KEPT && !compiled.contains_key(pattern) {
+        compiled.clear();
+    }
+    let regex = compiled.entry(pattern.to_owned()).or_insert_with(|| regex_lite::Regex::new(pattern).ok());
+    regex.as_ref().is_none_or(|r| r.is_match(text))
 }
