@@ -298,7 +298,7 @@ async fn api(
         Some(Ok(value)) => Ok(Some(value)),
         Some(Err(_)) => Err(reply::error(400, request_id, "InvalidParameter", "The JSON body is not valid JSON.")),
     };
-    let request = match json {
+    let mut request = match json {
         Ok(json) => SignedCall { verified, method, path, params, json, headers: &headers },
         Err(refusal) => {
             let (action, version) = (verified.action, verified.version);
@@ -307,7 +307,7 @@ async fn api(
             return Ok(refusal);
         }
     };
-    let answer = dispatch(shared, request_id, &request, faults);
+    let answer = dispatch(shared, request_id, &mut request, faults);
     let SignedCall { verified, params, json, .. } = request;
     let (action, version) = (verified.action, verified.version);
     let asked = calls::Asked { action, version, method, path, params: &params, json: json.as_ref() };
@@ -315,36 +315,47 @@ async fn api(
     answer
 }
 
-/// The parameters with a JSON object body's members among them, for the operations that read them so
-/// (aiccs, STS): none may repeat one.
-fn with_members(request: &SignedCall<'_>) -> Result<Vec<(String, String)>, String> {
-    let mut params = request.params.clone();
-    match &request.json {
+/// Moves a JSON object body's members among the request's parameters, for the operations that read them
+/// so (aiccs, STS): none may repeat one. In place: an import's parameters are megabytes.
+fn take_members(request: &mut SignedCall<'_>) -> Result<(), String> {
+    match request.json.take() {
         None => {}
-        Some(Value::Object(members)) => params.extend(members.iter().map(|(k, v)| match v {
-            Value::String(s) => (k.clone(), s.clone()),
-            other => (k.clone(), other.to_string()),
+        Some(Value::Object(members)) => request.params.extend(members.into_iter().map(|(k, v)| match v {
+            Value::String(s) => (k, s),
+            other => (k, other.to_string()),
         })),
-        Some(_) => return Err("The JSON body is not a JSON object.".to_owned()),
+        Some(other) => {
+            request.json = Some(other);
+            return Err("The JSON body is not a JSON object.".to_owned());
+        }
     }
-    params::unique(&params)?;
-    Ok(params)
+    params::unique(&request.params)
+}
+
+/// Whether a served spec answers the request (aiccs's stateful operations stay the store's).
+fn by_spec(shared: &Shared, request: &SignedCall<'_>) -> bool {
+    let (action, version) = (request.verified.action.as_str(), request.verified.version.as_str());
+    shared.catalog.serves(version, action) && !(version == aiccs::VERSION && aiccs::ACTIONS.contains(&action))
 }
 
 /// Answers a verified request: a scripted answer first, then STS, the drills, and the operation.
 fn dispatch(
     shared: &Shared,
     request_id: &str,
-    request: &SignedCall<'_>,
+    request: &mut SignedCall<'_>,
     faults: &Faults,
 ) -> Result<Response<Body>, Dropped> {
+    if !by_spec(shared, request)
+        && let Err(message) = take_members(request)
+    {
+        return Ok(reply::error(400, request_id, "InvalidParameter", &message));
+    }
     let (action, version) = (request.verified.action.as_str(), request.verified.version.as_str());
     let product = shared.catalog.product(version).unwrap_or("aiccs").to_owned();
     if let Some(answer) = shared.stubs.next(action, version) {
         return Ok(reply::scripted(&product, request_id, answer));
     }
-    let by_spec =
-        shared.catalog.serves(version, action) && !(version == aiccs::VERSION && aiccs::ACTIONS.contains(&action));
+    let by_spec = by_spec(shared, request);
     // Off a spec, operations are RPC: at `/`, by GET or POST (a ROA spec lets other paths and methods in).
     if !by_spec && request.path != "/" {
         let message = "RPC-style APIs are served at `/`.";
@@ -355,16 +366,9 @@ fn dispatch(
     }
     let by_store = !by_spec && (version == aiccs::VERSION || shared.catalog.is_empty());
     let sts = shared.sts.as_ref().filter(|_| version == sts::VERSION && !by_spec);
-    let params = if by_spec {
-        Vec::new()
-    } else {
-        match with_members(request) {
-            Ok(params) => params,
-            Err(message) => return Ok(reply::error(400, request_id, "InvalidParameter", &message)),
-        }
-    };
+    let params = &request.params;
     if let Some(settings) = sts {
-        return Ok(sts::call(shared, settings, request_id, &request.verified, &params));
+        return Ok(sts::call(shared, settings, request_id, &request.verified, params));
     }
     if draw(shared, faults.throttle) {
         shared.counters.throttled.fetch_add(1, Ordering::Relaxed);
@@ -376,7 +380,7 @@ fn dispatch(
         return Ok(reply::product_error(&product, 500, request_id, "InternalError", message));
     }
     let outcome = if by_store {
-        shared.store.call(action, version, &params)
+        shared.store.call(action, version, params)
     } else if by_spec || shared.catalog.serves_version(version) {
         let call = Call {
             method: request.method,
