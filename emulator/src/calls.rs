@@ -75,10 +75,7 @@ pub struct Asked<'a> {
 
 /// `value`, cut to [`VALUE_CHARS`] characters.
 pub fn kept(value: &str) -> String {
-    match value.char_indices().nth(VALUE_CHARS) {
-        Some((at, _)) => format!("{}…", &value[..at]),
-        None => value.to_owned(),
-    }
+    crate::params::cut(value, VALUE_CHARS)
 }
 
 /// The recorded calls and the bytes they hold.

@@ -43,9 +43,14 @@ pub const SHOWN: usize = 64;
 
 /// The first [`SHOWN`] characters of `name`, with `…` when there are more.
 pub fn shown(name: &str) -> String {
-    match name.char_indices().nth(SHOWN) {
-        Some((at, _)) => format!("{}…", &name[..at]),
-        None => name.to_owned(),
+    cut(name, SHOWN)
+}
+
+/// The first `chars` characters of `text`, with `…` when there are more.
+pub fn cut(text: &str, chars: usize) -> String {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 

@@ -33,7 +33,7 @@ fn missing(name: &str) -> Refusal {
     Refusal { code: "MissingParameter", message }
 }
 
-fn invalid(name: &str, why: impl std::fmt::Display) -> Refusal {
+pub fn invalid(name: &str, why: impl std::fmt::Display) -> Refusal {
     Refusal { code: "InvalidParameter", message: format!("The specified parameter \"{name}\" is not valid: {why}.") }
 }
 

@@ -5,7 +5,7 @@
 use acsgen_codegen::paging::{PageKind, PagedOperation};
 use serde_json::{Map, Value};
 
-use super::check::Refusal;
+use super::check::{Refusal, invalid};
 
 /// The page size when a request names none.
 pub const DEFAULT_PAGE_SIZE: usize = 10;
@@ -30,10 +30,6 @@ fn token(offset: usize) -> String {
 fn offset_of(token: &str, total: usize) -> Option<usize> {
     let offset = usize::from_str_radix(token.strip_prefix("acsgen-next-")?, 16).ok()?;
     (offset < total).then_some(offset)
-}
-
-fn invalid(name: &str, why: &str) -> Refusal {
-    Refusal { code: "InvalidParameter", message: format!("The specified parameter \"{name}\" is not valid: {why}.") }
 }
 
 /// The page a request asks for, out of `total` items; `get` reads a request parameter.
