@@ -10,7 +10,7 @@
 
 mod listing;
 
-use acsgen::encode::form_encode_into;
+use acsgen::encode::{EncodedForm, form_encode_into};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -46,10 +46,12 @@ pub(crate) const UNSETTLED: &str =
 
 /// A batch's records, in order, from its wire form (`PhoneNumberList=` and the form-encoded JSON array).
 pub(crate) fn records(encoded: &[u8]) -> Result<Vec<Map<String, Value>>, String> {
-    let array = encoded.strip_prefix(b"PhoneNumberList=").ok_or("a batch body without PhoneNumberList")?;
-    let spaced: Vec<u8> = array.iter().map(|b| if *b == b'+' { b' ' } else { *b }).collect();
-    let json = percent_encoding::percent_decode(&spaced).decode_utf8().map_err(|e| e.to_string())?;
-    serde_json::from_str(&json).map_err(|e| format!("a batch body that is not an array of records: {e}"))
+    let pairs = EncodedForm::new(encoded.to_vec()).decoded();
+    let array = match pairs.as_slice() {
+        [(name, array)] if name == "PhoneNumberList" => array,
+        _ => return Err("a batch body that is not PhoneNumberList alone".into()),
+    };
+    serde_json::from_str(array).map_err(|e| format!("a batch body that is not an array of records: {e}"))
 }
 
 /// Settles the rows on `lines` (whose records are `records`, as many) from what `listing` says the task
