@@ -163,17 +163,8 @@ fn every_vendor_file_generates_code_that_parses() {
     }
 }
 
-/// Every vendor file of the suite, with the name of its snapshot of generated names.
-const VENDOR_FILES: &[(&str, &str)] = &[
-    ("aiccs_2024", "aiccs-2019-10-15.2024-06.json"),
-    ("aiccs_2025", "aiccs-2019-10-15.2025-12.stripped.json"),
-    ("ecs", "ecs-2014-05-26.json"),
-    ("sms", "dysmsapi-2017-05-25.json"),
-    ("sts", "sts-2015-04-01.json"),
-    ("actiontrail", "actiontrail-2020-07-06.json"),
-    ("cs", "cs-2015-12-15.json"),
-    ("ocr", "ocr-api-2021-07-07.json"),
-];
+// Every vendor file of the suite, with the name of its snapshots of generated names.
+include!("../../tests/vendor-specs/vendor_files.rs");
 
 /// The naming promise: the public names generated for each vendor file — client methods with their
 /// positional arguments, setters, types with their fields, enums with their variants — are pinned, so a

@@ -4,17 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// The files, each with the module it becomes.
-const FILES: &[(&str, &str)] = &[
-    ("aiccs_2024", "aiccs-2019-10-15.2024-06.json"),
-    ("aiccs_2025", "aiccs-2019-10-15.2025-12.stripped.json"),
-    ("ecs", "ecs-2014-05-26.json"),
-    ("sms", "dysmsapi-2017-05-25.json"),
-    ("sts", "sts-2015-04-01.json"),
-    ("actiontrail", "actiontrail-2020-07-06.json"),
-    ("cs", "cs-2015-12-15.json"),
-    ("ocr", "ocr-api-2021-07-07.json"),
-];
+include!("vendor_files.rs");
 
 fn main() {
     println!("cargo::rerun-if-env-changed=ACSGEN_VENDOR_METADATA");
@@ -27,7 +17,7 @@ fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dir = manifest.join("../..").join(dir);
     let mut modules = String::new();
-    for (module, file) in FILES {
+    for (module, file) in VENDOR_FILES {
         let path = dir.join(file);
         if !path.is_file() {
             eprintln!("ACSGEN_VENDOR_METADATA is {}, which has no {file}", dir.display());
