@@ -15,8 +15,7 @@ import sys
 
 from alibabacloud_aiccs20191015 import models
 from alibabacloud_aiccs20191015.client import Client
-from alibabacloud_tea_openapi.utils_models import Config
-from recording import record_bodies
+from sdk_common import config_for, record_bodies
 
 
 def main(argv):
@@ -31,8 +30,7 @@ def main(argv):
         elif flag == "--raw":
             raw = True
     command, *args = rest
-    config = Config(access_key_id=key_id, access_key_secret=secret, security_token=token,
-                    endpoint=endpoint.split("://", 1)[-1], protocol="http", region_id="cn-hangzhou")
+    config = config_for(endpoint, key_id, secret, security_token=token)
     if v1:
         config.signature_algorithm = "v2"
     client = Client(config)

@@ -1,4 +1,13 @@
-"""Keeps the last answer body an official SDK client received, before its models read it."""
+"""What every official-SDK script here sets up the same way: a client configuration for a local endpoint, and
+the last answer body a client received, before its models read it."""
+
+from alibabacloud_tea_openapi.utils_models import Config
+
+
+def config_for(endpoint, key_id, secret, **extra):
+    """A configuration for the HTTP endpoint `endpoint` (`http://HOST:PORT`), region cn-hangzhou."""
+    return Config(access_key_id=key_id, access_key_secret=secret, endpoint=endpoint.split("://", 1)[-1],
+                  protocol="http", region_id="cn-hangzhou", **extra)
 
 
 def record_bodies(client):

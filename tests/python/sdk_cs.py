@@ -10,8 +10,8 @@ import sys
 
 from alibabacloud_cs20151215 import models
 from alibabacloud_cs20151215.client import Client
-from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.runtime import RuntimeOptions
+from sdk_common import config_for
 
 
 def request_model(name, fields):
@@ -36,8 +36,7 @@ def unset_lists(model, fields):
 
 def main(argv):
     endpoint, key_id, secret, calls = argv
-    config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=endpoint.split("://", 1)[-1],
-                    protocol="http", region_id="cn-hangzhou")
+    config = config_for(endpoint, key_id, secret)
     client = Client(config)
     for call in json.loads(calls):
         args = list(call.get("args", []))

@@ -11,9 +11,8 @@ import sys
 
 from alibabacloud_ecs20140526 import models
 from alibabacloud_ecs20140526.client import Client
-from alibabacloud_tea_openapi.utils_models import Config
 from darabonba.runtime import RuntimeOptions
-from recording import record_bodies
+from sdk_common import config_for, record_bodies
 
 
 def calls():
@@ -35,8 +34,7 @@ def calls():
 
 def main(argv):
     endpoint, key_id, secret = argv
-    config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=endpoint.split("://", 1)[-1],
-                    protocol="http", region_id="cn-hangzhou")
+    config = config_for(endpoint, key_id, secret)
     client = Client(config)
     received = record_bodies(client)
     for name, method, request in calls():

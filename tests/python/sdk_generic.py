@@ -14,9 +14,10 @@ import sys
 
 from alibabacloud_tea_openapi.client import Client
 from alibabacloud_tea_openapi.utils import Utils
-from alibabacloud_tea_openapi.utils_models import Config, OpenApiRequest, Params
+from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
 from darabonba.runtime import RuntimeOptions
 from darabonba.url import Url
+from sdk_common import config_for
 
 
 def request_of(call):
@@ -44,8 +45,7 @@ def params_of(call, version):
 
 def main(argv):
     endpoint, key_id, secret, version, calls = argv
-    config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=endpoint.split("://", 1)[-1],
-                    protocol="http", region_id="cn-hangzhou")
+    config = config_for(endpoint, key_id, secret)
     client = Client(config)
     for call in json.loads(calls):
         try:

@@ -11,12 +11,11 @@ import sys
 
 from alibabacloud_aiccs20191015 import models
 from alibabacloud_aiccs20191015.client import Client
-from alibabacloud_tea_openapi.utils_models import Config
+from sdk_common import config_for
 
 
 def main(endpoint, key_id, secret, task_id, path):
-    config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=endpoint.split("://", 1)[-1],
-                    protocol="http", region_id="cn-hangzhou")
+    config = config_for(endpoint, key_id, secret)
     client = Client(config)
     imported = 0
 

@@ -9,14 +9,13 @@ import sys
 
 from alibabacloud_ocr_api20210707 import models
 from alibabacloud_ocr_api20210707.client import Client
-from alibabacloud_tea_openapi.models import Config
 from alibabacloud_tea_util.models import RuntimeOptions
+from sdk_common import config_for
 
 
 def main(argv):
     endpoint, key_id, secret, path = argv
-    config = Config(access_key_id=key_id, access_key_secret=secret, endpoint=endpoint.split("://", 1)[-1],
-                    protocol="http", region_id="cn-hangzhou")
+    config = config_for(endpoint, key_id, secret)
     client = Client(config)
     with open(path, "rb") as image:
         try:
