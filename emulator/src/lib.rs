@@ -61,8 +61,8 @@ pub struct Emulator {
     clock_offset: i64,
     sts: Option<StsSettings>,
     metadata: Option<MetadataSettings>,
-    /// (label, text) of each spec to serve.
-    specs: Vec<(String, String)>,
+    /// The specs to serve, each read once, when added.
+    catalog: Catalog,
     list_items: usize,
 }
 
@@ -82,7 +82,7 @@ impl Emulator {
             clock_offset: 0,
             sts: None,
             metadata: None,
-            specs: Vec::new(),
+            catalog: Catalog::default(),
             list_items: DEFAULT_LIST_ITEMS,
         }
     }
@@ -145,13 +145,7 @@ impl Emulator {
     /// Fails when the file cannot be read by the generator's reader (every problem listed with where it
     /// is) or serves an action a spec added before serves for the same version.
     pub fn spec(mut self, label: impl Into<String>, text: impl Into<String>) -> Result<Self, SpecError> {
-        let (label, text) = (label.into(), text.into());
-        let mut check = Catalog::new(0, 0);
-        for (earlier_label, earlier) in &self.specs {
-            check.add(earlier_label, earlier)?;
-        }
-        check.add(&label, &text)?;
-        self.specs.push((label, text));
+        self.catalog.add(&label.into(), &text.into())?;
         Ok(self)
     }
 
@@ -173,7 +167,7 @@ impl Emulator {
 
     /// Listens on `addr` and serves in the background until the returned handle is dropped.
     pub async fn start(self, addr: SocketAddr) -> std::io::Result<RunningEmulator> {
-        let catalog = self.catalog()?;
+        let catalog = self.catalog.with(self.seed, self.list_items);
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let mut keys = self.keys;
@@ -200,15 +194,6 @@ impl Emulator {
         });
         let task = tokio::spawn(server::serve(listener, shared.clone()));
         Ok(RunningEmulator { addr, shared, task })
-    }
-
-    fn catalog(&self) -> std::io::Result<Catalog> {
-        let mut catalog = Catalog::new(self.seed, self.list_items);
-        for (label, text) in &self.specs {
-            // Checked when added; an error here would be a spec that read once and not twice.
-            catalog.add(label, text).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-        }
-        Ok(catalog)
     }
 
     /// Listens on `127.0.0.1` on a free port.

@@ -11,6 +11,7 @@ mod pages;
 mod route;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use acsgen_codegen::paging::{PagedOperation, paged_operations};
 use acsgen_codegen::spec::{self, Api, ApiStyle, Kind, Location, Schema, Spec};
@@ -78,17 +79,24 @@ pub struct Call<'a> {
 /// A refusal: HTTP status, the vendor's code and message.
 pub type Failure = (u16, &'static str, String);
 
-/// The products served from specs.
-#[derive(Default)]
+/// The products served from specs. Cloning shares the products (each spec is read once).
+#[derive(Clone, Default)]
 pub struct Catalog {
-    products: Vec<Product>,
+    products: Vec<Arc<Product>>,
     seed: u64,
     list_items: usize,
 }
 
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.served()).finish()
+    }
+}
+
 impl Catalog {
-    pub fn new(seed: u64, list_items: usize) -> Self {
-        Catalog { products: Vec::new(), seed, list_items }
+    /// The same products, answering with `seed` and paging over `list_items` items.
+    pub fn with(self, seed: u64, list_items: usize) -> Self {
+        Catalog { seed, list_items, ..self }
     }
 
     /// Reads `text` (named `label` in errors) and serves its operations; an action a served spec of the
@@ -115,7 +123,7 @@ impl Catalog {
         let actions = spec.apis.iter().enumerate().map(|(i, api)| (api.name.clone(), i)).collect();
         let paged = paged_operations(&spec).into_iter().map(|p| (p.action.clone(), p)).collect();
         let components = spec.components.iter().enumerate().map(|(i, (name, _))| (name.clone(), i)).collect();
-        self.products.push(Product { spec, actions, paged, components });
+        self.products.push(Arc::new(Product { spec, actions, paged, components }));
         Ok(())
     }
 
@@ -137,7 +145,7 @@ impl Catalog {
         self.products
             .iter()
             .filter(|p| p.spec.version == version)
-            .find_map(|p| Some((p, &p.spec.apis[*p.actions.get(action)?])))
+            .find_map(|p| Some((&**p, &p.spec.apis[*p.actions.get(action)?])))
     }
 
     /// Whether `version` and `action` name a served operation.

@@ -30,7 +30,7 @@ const ROA: &str = r#"{"info": {"style": "ROA", "product": "Boxes", "version": "2
   }}"#;
 
 fn catalog() -> Catalog {
-    let mut catalog = Catalog::new(7, 30);
+    let mut catalog = Catalog::default().with(7, 30);
     catalog.add("rpc.json", RPC).unwrap();
     catalog.add("roa.json", ROA).unwrap();
     catalog
@@ -91,7 +91,7 @@ fn answers_follow_the_schema_and_the_seed() {
     assert!((0..=3).contains(&answer["Count"].as_i64().unwrap()));
     assert!(answer["Ids"]["Id"].as_array().unwrap().iter().all(Value::is_string));
     assert_eq!(run(&catalog, "RunThing", &[("RegionId", "r")]).unwrap(), answer, "same seed, same request");
-    let mut other = Catalog::new(8, 30);
+    let mut other = Catalog::default().with(8, 30);
     other.add("rpc.json", RPC).unwrap();
     assert_ne!(run(&other, "RunThing", &[("RegionId", "r")]).unwrap()["Ids"], answer["Ids"], "another seed");
 }
